@@ -1,0 +1,239 @@
+"""The ``newsclaims`` command: parses options, prints, sets exit codes; the work is in the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .annotation_file import dump_annotation_file, load_annotation_file
+from .agreement import agreement
+from .convert import hf_to_corpus
+from .errors import CorpusInvalidError, NewsclaimsError
+from .hf.build import build_release
+from .hf.card import update_docs
+from .jsonio import atomic_write_text
+from .release import RELEASE_VERSION
+from .schema_files import schema_drift, write_schema
+from .show import render_html, render_text
+from .store import Corpus
+from .summary import corpus_summary
+from .validate import ERROR, WARNING, Problem, validate_corpus
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _corpus(args: argparse.Namespace) -> Corpus:
+    return Corpus(args.corpus)
+
+
+def print_problems(problems: list[Problem], as_json: bool = False, stream=None) -> None:
+    stream = stream or sys.stdout
+    if as_json:
+        print(json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False), file=stream)
+        return
+    for problem in problems:
+        print(problem.format(), file=stream)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    metadata = {name: getattr(args, name) for name in ("title", "publisher", "url", "published", "language", "rights", "note")}
+    if args.published_inferred:
+        metadata["published_inferred"] = True
+    result = _corpus(args).add(path.read_bytes(), args.id, source=str(path), **metadata)
+    record = result.revision
+    if result.status.value == "unchanged":
+        print(f"{path}: unchanged: identical bytes are already article={record.article_id} revision={record.revision} (sha256 {record.text_sha256})")
+    else:
+        print(f"{path}: {result.status.value}: article={record.article_id} revision={record.revision} sha256={record.text_sha256} -> {record.path}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    corpus = _corpus(args)
+    problems = validate_corpus(corpus)
+    print_problems(problems, as_json=args.format == "json")
+    errors = sum(p.level == ERROR for p in problems)
+    warnings = sum(p.level == WARNING for p in problems)
+    if args.format != "json":
+        print(f"{corpus.root}: {errors} error(s), {warnings} warning(s)")
+        if not errors:
+            print(corpus_summary(corpus).format())
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    summary = corpus_summary(_corpus(args))
+    print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) if args.format == "json" else summary.format())
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    schema_dir = Path(args.schema_dir)
+    if args.check:
+        diffs = schema_drift(schema_dir)
+        for diff in diffs:
+            sys.stdout.write(diff)
+        if diffs:
+            print(f"{schema_dir}: {len(diffs)} generated file(s) differ from the code; run 'newsclaims schema' to regenerate")
+            return EXIT_PROBLEMS
+        print(f"{schema_dir}: generated files are up to date")
+        return EXIT_OK
+    written = write_schema(schema_dir)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"{schema_dir}: already up to date")
+    return EXIT_OK
+
+
+def cmd_format(args: argparse.Namespace) -> int:
+    corpus = _corpus(args)
+    changed = 0
+    for path in corpus.annotation_paths():
+        data = path.read_bytes()
+        text = dump_annotation_file(load_annotation_file(data))
+        if text.encode("utf-8") != data:
+            atomic_write_text(path, text)
+            print(f"formatted {path}")
+            changed += 1
+    print(f"{changed} file(s) reformatted")
+    return EXIT_OK
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    corpus = _corpus(args)
+    pairs = corpus.set_pairs(args.set_a, args.set_b, args.article or None)
+    if not pairs:
+        raise NewsclaimsError(f"no article has both sets {args.set_a!r} and {args.set_b!r}")
+    report = agreement(pairs, args.set_a, args.set_b)
+    print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report.format())
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    corpus = _corpus(args)
+    record = corpus.latest(args.article_id)
+    annotations = corpus.load_annotations(args.article_id)
+    aset = next((s for s in annotations.sets if s.set_id == args.set), None) if annotations else None
+    if aset is None:
+        raise NewsclaimsError(f"article={args.article_id}: no annotation set {args.set!r}")
+    text = corpus.read_text(corpus.revision_of(aset))
+    if args.html:
+        atomic_write_text(Path(args.html), render_html(text, aset, f"{record.article_id} — set {aset.set_id}"))
+        print(f"wrote {args.html}")
+    else:
+        print(render_text(text, aset))
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    corpus = _corpus(args)
+    result = build_release(corpus, RELEASE_VERSION)
+    for name, paths in result.files.items():
+        print(f"{name}: {result.rows[name]} row(s) in {len(paths)} file(s) under {result.release_dir / name}")
+    for path in update_docs(Path(args.docs_dir), corpus, result.release_dir, RELEASE_VERSION):
+        print(f"updated {path}")
+    print(f"release {RELEASE_VERSION} built in {result.release_dir}")
+    print(corpus_summary(corpus).format())
+    return EXIT_OK
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    source_format, source = _format_and_path(args.source, "--from")
+    target_format, target = _format_and_path(args.target, "--to")
+    corpus = _corpus(args)
+    if (source_format, target_format) == ("hf", "corpus"):
+        if source is None:
+            raise NewsclaimsError("--from hf needs a release folder or Parquet file: --from hf DIR_OR_PARQUET")
+        for path in hf_to_corpus(source, corpus):
+            print(f"wrote {path}")
+        return EXIT_OK
+    raise NewsclaimsError(f"no conversion from {source_format!r} to {target_format!r}; see 'newsclaims convert --help'")
+
+
+def _format_and_path(values: list[str], option: str) -> tuple[str, Path | None]:
+    if len(values) > 2:
+        raise NewsclaimsError(f"{option} takes a format and at most one path, found {values}")
+    return values[0], Path(values[1]) if len(values) == 2 else None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsclaims", description="Keep an annotated corpus of news articles: entities, claims, figures.")
+    parser.add_argument("--version", action="version", version=f"newsclaims {__version__}")
+    parser.add_argument("--corpus", default="corpus", help="corpus folder (default: ./corpus)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add = sub.add_parser("add", help="add an article file as a new immutable revision")
+    add.add_argument("file")
+    add.add_argument("--id", required=True, help="article id")
+    for name in ("title", "publisher", "url", "language", "rights", "note"):
+        add.add_argument(f"--{name}")
+    add.add_argument("--published", help="publication date, YYYY-MM-DD")
+    add.add_argument("--published-inferred", action="store_true", help="the publication date is inferred, not stated by a source")
+    add.set_defaults(handler=cmd_add)
+
+    validate = sub.add_parser("validate", help="check the whole corpus; every problem, one line each")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(handler=cmd_validate)
+
+    summary = sub.add_parser("summary", help="print counts of articles, annotation sets and annotations")
+    summary.add_argument("--format", choices=("text", "json"), default="text")
+    summary.set_defaults(handler=cmd_summary)
+
+    schema = sub.add_parser("schema", help="write the generated schema files (JSON Schema, Label Studio config, Features)")
+    schema.add_argument("--schema-dir", default="schema")
+    schema.add_argument("--check", action="store_true", help="exit 1 and show a diff when a committed file differs")
+    schema.set_defaults(handler=cmd_schema)
+
+    agree = sub.add_parser("agreement", help="span and attribute agreement between two annotation sets")
+    agree.add_argument("set_a", help="set id, e.g. pass-a")
+    agree.add_argument("set_b", help="set id, e.g. pass-b")
+    agree.add_argument("--article", action="append", help="limit to this article (repeatable)")
+    agree.add_argument("--format", choices=("text", "json"), default="text")
+    agree.set_defaults(handler=cmd_agreement)
+
+    show = sub.add_parser("show", help="print an annotation set over its text, or write it as an HTML page")
+    show.add_argument("article_id")
+    show.add_argument("--set", default="gold", help="set id (default: gold)")
+    show.add_argument("--html", metavar="FILE", help="write a standalone HTML page instead")
+    show.set_defaults(handler=cmd_show)
+
+    build = sub.add_parser("build", help="validate, then write the Parquet release, croissant.json and the card and datasheet statistics")
+    build.add_argument("--docs-dir", default=".", help="folder of README.md and DATASHEET.md (default: .)")
+    build.set_defaults(handler=cmd_build)
+
+    convert = sub.add_parser("convert", help="convert annotations between the corpus, Label Studio and Hugging Face / Parquet")
+    convert.add_argument("--from", dest="source", nargs="+", required=True, metavar="FORMAT [PATH]", help="corpus | hf PATH | labelstudio PATH")
+    convert.add_argument("--to", dest="target", nargs="+", required=True, metavar="FORMAT [PATH]", help="corpus | hf DIR | labelstudio PATH")
+    convert.set_defaults(handler=cmd_convert)
+
+    fmt = sub.add_parser("format", help="rewrite annotation files in canonical form")
+    fmt.set_defaults(handler=cmd_format)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CorpusInvalidError as exc:
+        print_problems(exc.problems, stream=sys.stderr)
+        print(f"newsclaims: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except NewsclaimsError as exc:
+        print(f"newsclaims: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except FileNotFoundError as exc:
+        print(f"newsclaims: {exc.filename}: no such file", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Parquet shards with an explicit schema: writing them in row groups, and reading them back checked.
+
+Every file carries the ``datasets`` Features (key ``huggingface``, as ``datasets`` writes
+it) and a ``newsclaims`` key with the schema version, the release version and the config.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Features
+
+from ..errors import ConversionError
+from ..model import SCHEMA_VERSION
+
+METADATA_KEY = b"newsclaims"
+COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class ShardLimits:
+    """Rows per shard file of each config; a release with more rows is split."""
+
+    articles: int = 20_000
+    annotation_sets: int = 20_000
+    flat: int = 1_000_000
+
+    def for_config(self, config: str) -> int:
+        return getattr(self, config, self.flat)
+
+
+def arrow_schema(features: Features, config: str, release: str) -> pa.Schema:
+    schema = features.arrow_schema
+    metadata = dict(schema.metadata or {})
+    metadata[METADATA_KEY] = json.dumps(
+        {"schema_version": SCHEMA_VERSION, "release": release, "config": config}, sort_keys=True
+    ).encode()
+    return schema.with_metadata(metadata)
+
+
+def shard_name(index: int, count: int) -> str:
+    return f"train-{index:05d}-of-{count:05d}.parquet"
+
+
+class ShardWriter:
+    """Writes rows of one config into numbered shards of at most ``max_rows`` rows, in row groups."""
+
+    def __init__(self, folder: Path, schema: pa.Schema, max_rows: int, batch_rows: int = ROW_GROUP_ROWS) -> None:
+        self.folder = folder
+        self.schema = schema
+        self.max_rows = max_rows
+        self.batch_rows = min(batch_rows, max_rows)
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._rows_in_shard = 0
+        self.rows_written = 0
+        self.paths: list[Path] = []
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self._buffer.append(row)
+            self.rows_written += 1
+            if len(self._buffer) >= self.batch_rows or self._rows_in_shard + len(self._buffer) >= self.max_rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            path = self.folder / f"part-{len(self.paths):05d}.parquet"
+            self.paths.append(path)
+            self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION, write_statistics=True)
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        self._writer.write_table(table, row_group_size=len(self._buffer))
+        self._rows_in_shard += len(self._buffer)
+        self._buffer = []
+        if self._rows_in_shard >= self.max_rows:
+            self._close_shard()
+
+    def _close_shard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            self._rows_in_shard = 0
+
+    def close(self) -> list[Path]:
+        """Flush, close and rename the shards to ``train-XXXXX-of-YYYYY.parquet``; an empty config gets one empty shard."""
+        self._flush()
+        self._close_shard()
+        if not self.paths:
+            path = self.folder / "part-00000.parquet"
+            pq.write_table(self.schema.empty_table(), path, compression=COMPRESSION)
+            self.paths.append(path)
+        final = []
+        for index, path in enumerate(self.paths):
+            target = path.with_name(shard_name(index, len(self.paths)))
+            path.rename(target)
+            final.append(target)
+        self.paths = final
+        return final
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """The ``newsclaims`` metadata of a Parquet file, checked against this code's schema version."""
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ConversionError(f"{path}: [parquet-unreadable] expected a Parquet file, found {exc}") from None
+    raw = (schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise ConversionError(f"{path}: [parquet-metadata-missing] expected '{METADATA_KEY.decode()}' metadata (schema_version, release, config), found none")
+    metadata = json.loads(raw)
+    if metadata.get("schema_version") != SCHEMA_VERSION:
+        raise ConversionError(
+            f"{path}: [parquet-schema-version] this code reads schema version {SCHEMA_VERSION}, the file has {metadata.get('schema_version')!r}"
+        )
+    return metadata
+
+
+def iter_rows(paths: list[Path], config: str, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[dict[str, Any]]:
+    """Rows of a config's shards, in order, batch by batch; each file's metadata is checked first."""
+    for path in paths:
+        metadata = read_metadata(path)
+        if metadata.get("config") != config:
+            raise ConversionError(f"{path}: [parquet-config] expected config {config!r}, found {metadata.get('config')!r}")
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+                yield from batch.to_pylist()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ConversionError(f"{path}: [parquet-unreadable] {exc}") from None
