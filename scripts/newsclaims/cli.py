@@ -11,11 +11,12 @@ from typing import Callable
 from . import __version__
 from .annotation_file import dump_annotation_file, load_annotation_file
 from .agreement import agreement
-from .convert import hf_to_corpus
-from .errors import CorpusInvalidError, NewsclaimsError
+from .convert import corpus_to_labelstudio, hf_to_corpus, hf_to_labelstudio, labelstudio_to_corpus, labelstudio_to_hf
+from .errors import ConversionError, CorpusInvalidError, NewsclaimsError
 from .hf.build import build_release
 from .hf.card import update_docs
 from .jsonio import atomic_write_text
+from .labelstudio.sync import KEY_VARIABLE, URL_VARIABLE, connect, pull, push
 from .release import RELEASE_VERSION
 from .schema_files import schema_drift, write_schema
 from .show import render_html, render_text
@@ -146,16 +147,93 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    source_format, source = _format_and_path(args.source, "--from")
+    source_format, sources = args.source[0], [Path(p) for p in args.source[1:]]
     target_format, target = _format_and_path(args.target, "--to")
+    source = sources[0] if sources else None
     corpus = _corpus(args)
-    if (source_format, target_format) == ("hf", "corpus"):
-        if source is None:
-            raise NewsclaimsError("--from hf needs a release folder or Parquet file: --from hf DIR_OR_PARQUET")
-        for path in hf_to_corpus(source, corpus):
+    route = (source_format, target_format)
+    if len(sources) > 1 and source_format != "labelstudio":
+        raise NewsclaimsError(f"--from {source_format} takes one path, found {len(sources)}")
+    if route == ("hf", "corpus"):
+        for path in hf_to_corpus(_needed(source, "--from hf DIR_OR_PARQUET"), corpus):
             print(f"wrote {path}")
-        return EXIT_OK
-    raise NewsclaimsError(f"no conversion from {source_format!r} to {target_format!r}; see 'newsclaims convert --help'")
+    elif route == ("labelstudio", "corpus"):
+        _needed(source, "--from labelstudio EXPORT.json [MORE ...]")
+        try:
+            written, collected = labelstudio_to_corpus(sources, corpus)
+        except ConversionError as exc:
+            _write_report(args.report, exc.problems, None)
+            raise
+        _write_report(args.report, collected.problems, collected)
+        _print_warnings(collected.problems)
+        print(f"{collected.tasks} task(s), {collected.sets} annotation set(s), {collected.regions} annotation(s) converted")
+        for path in written:
+            print(f"wrote {path}")
+    elif route == ("labelstudio", "hf"):
+        _needed(source, "--from labelstudio EXPORT.json [MORE ...]")
+        try:
+            files, collected = labelstudio_to_hf(sources, _needed(target, "--to hf DIR"), corpus)
+        except ConversionError as exc:
+            _write_report(args.report, exc.problems, None)
+            raise
+        _write_report(args.report, collected.problems, collected)
+        _print_warnings(collected.problems)
+        print(f"{collected.tasks} task(s), {collected.regions} annotation(s) converted")
+        for name, paths in files.items():
+            print(f"{name}: {len(paths)} file(s) under {target / name}")
+    elif route == ("hf", "labelstudio"):
+        count, problems = hf_to_labelstudio(_needed(source, "--from hf DIR"), _needed(target, "--to labelstudio TASKS.json"))
+        _write_report(args.report, problems, None)
+        _print_warnings(problems)
+        print(f"wrote {count} task(s) to {target}")
+    elif route == ("corpus", "labelstudio"):
+        count = corpus_to_labelstudio(corpus, _needed(target, "--to labelstudio TASKS.json"), as_predictions=args.as_ == "predictions")
+        print(f"wrote {count} task(s) to {target}")
+    else:
+        raise NewsclaimsError(f"no conversion from {source_format!r} to {target_format!r}; see 'newsclaims convert --help'")
+    return EXIT_OK
+
+
+def _needed(path: Path | None, usage: str) -> Path:
+    if path is None:
+        raise NewsclaimsError(f"a path is needed: {usage}")
+    return path
+
+
+def _print_warnings(problems: list) -> None:
+    for problem in problems:
+        if problem.level != ERROR:
+            print(problem.format(), file=sys.stderr)
+
+
+def _write_report(path: str | None, problems: list, collected) -> None:
+    if path is None:
+        return
+    report = {"problems": [p.to_dict() for p in problems]}
+    if collected is not None:
+        report.update(tasks=collected.tasks, sets=collected.sets, annotations=collected.regions)
+    atomic_write_text(Path(path), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_ls_push(args: argparse.Namespace) -> int:
+    result = push(connect(args.url, args.api_key), _corpus(args), args.project, as_predictions=args.as_ == "predictions")
+    print(f"project {result.project_id} ({args.project}) {result.project}: {result.created} task(s) created, {result.updated} new revision(s), {result.unchanged} unchanged")
+    return EXIT_OK
+
+
+def cmd_ls_pull(args: argparse.Namespace) -> int:
+    try:
+        result = pull(connect(args.url, args.api_key), _corpus(args), args.project)
+    except ConversionError as exc:
+        _write_report(args.report, exc.problems, None)
+        raise
+    collected = result.collected
+    _write_report(args.report, collected.problems, collected)
+    _print_warnings(collected.problems)
+    print(f"project {result.project_id} ({args.project}): {collected.tasks} task(s), {collected.sets} annotation set(s), {collected.regions} annotation(s)")
+    for path in result.written:
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _format_and_path(values: list[str], option: str) -> tuple[str, Path | None]:
@@ -210,9 +288,27 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=cmd_build)
 
     convert = sub.add_parser("convert", help="convert annotations between the corpus, Label Studio and Hugging Face / Parquet")
-    convert.add_argument("--from", dest="source", nargs="+", required=True, metavar="FORMAT [PATH]", help="corpus | hf PATH | labelstudio PATH")
-    convert.add_argument("--to", dest="target", nargs="+", required=True, metavar="FORMAT [PATH]", help="corpus | hf DIR | labelstudio PATH")
+    convert.add_argument("--from", dest="source", nargs="+", required=True, metavar="FORMAT", help="corpus | hf DIR_OR_PARQUET | labelstudio EXPORT.json [MORE.json or folders ...]")
+    convert.add_argument("--to", dest="target", nargs="+", required=True, metavar="FORMAT", help="corpus | hf DIR | labelstudio TASKS.json")
+    convert.add_argument("--as", dest="as_", choices=("annotations", "predictions"), default="annotations", help="with --to labelstudio: import the gold set as annotations or predictions")
+    convert.add_argument("--report", metavar="FILE", help="write every problem found (and the counts) to FILE as JSON")
     convert.set_defaults(handler=cmd_convert)
+
+    ls = sub.add_parser("ls", help="sync with a Label Studio server (label-studio-sdk)")
+    ls_sub = ls.add_subparsers(dest="ls_command", required=True, metavar="ACTION")
+    for name, handler, text in (
+        ("push", cmd_ls_push, "create or update the project and import the articles, with the gold set"),
+        ("pull", cmd_ls_pull, "export every annotation, check, convert, validate and write the annotation files"),
+    ):
+        action = ls_sub.add_parser(name, help=text)
+        action.add_argument("--url", help=f"server URL (default: ${URL_VARIABLE})")
+        action.add_argument("--api-key", help=f"personal access token (default: ${KEY_VARIABLE})")
+        action.add_argument("--project", required=True, help="project title")
+        if name == "push":
+            action.add_argument("--as", dest="as_", choices=("annotations", "predictions"), default="annotations")
+        else:
+            action.add_argument("--report", metavar="FILE", help="write every problem found (and the counts) to FILE as JSON")
+        action.set_defaults(handler=handler)
 
     fmt = sub.add_parser("format", help="rewrite annotation files in canonical form")
     fmt.set_defaults(handler=cmd_format)
@@ -223,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except CorpusInvalidError as exc:
+    except (CorpusInvalidError, ConversionError) as exc:
         print_problems(exc.problems, stream=sys.stderr)
         print(f"newsclaims: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 
 def canonical_json(obj: Any) -> str:
@@ -37,3 +37,23 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_canonical_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, canonical_json(obj))
+
+
+def write_json_array(path: Path, items: Iterable[dict]) -> int:
+    """Stream ``items`` into a JSON array file, written beside ``path`` and renamed over it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.partial")
+    count = 0
+    try:
+        with open(staging, "wb") as handle:
+            handle.write(b"[")
+            for item in items:
+                handle.write(b"\n" if count == 0 else b",\n")
+                handle.write(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+                count += 1
+            handle.write(b"\n]\n")
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
+    return count

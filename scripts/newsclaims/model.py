@@ -40,6 +40,15 @@ class Span(Record):
     text: str = Field(description="The covered text, exactly article_text[start:end].")
 
 
+class ClaimSpan(Span):
+    """A span of a claim (a content piece, its cue or its source)."""
+
+    id: Id | None = Field(
+        default=None,
+        description="Region id of this part in Label Studio, kept so that a part shared by two claims stays one region.",
+    )
+
+
 class Entity(Span):
     """A mention of a named entity: every mention, not every distinct name."""
 
@@ -55,9 +64,9 @@ class Claim(Record):
 
     id: Id
     mode: ClaimMode = Field(description="How the statement reaches the reader.")
-    content: list[Span] = Field(min_length=1, description="The stated proposition: one span, or several when interrupted.")
-    cue: Span | None = Field(default=None, description="The attribution cue (said, wrote on Twitter); none for unattributed claims.")
-    source: Span | None = Field(
+    content: list[ClaimSpan] = Field(min_length=1, description="The stated proposition: one span, or several when interrupted.")
+    cue: ClaimSpan | None = Field(default=None, description="The attribution cue (said, wrote on Twitter); none for unattributed claims.")
+    source: ClaimSpan | None = Field(
         default=None, description="The mention of the source in this sentence (Lavrov, He); none for unattributed claims."
     )
     source_entity_id: Id | None = Field(

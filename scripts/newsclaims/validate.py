@@ -144,6 +144,7 @@ def check_set(aset: AnnotationSet, text: str, base: dict[str, Any]) -> list[Prob
             problems.append(
                 Problem("duplicate-id", f"expected ids unique within the set, found {ann_id!r} {count} times", **base, annotation_id=ann_id)
             )
+    problems += _check_part_ids(aset, set(seen), base)
     entity_ids = {e.id for e in aset.entities}
     claim_ids = {c.id for c in aset.claims}
     for claim in aset.claims:
@@ -166,6 +167,23 @@ def check_set(aset: AnnotationSet, text: str, base: dict[str, Any]) -> list[Prob
         if figure.claim_id is not None and figure.claim_id not in claim_ids:
             problems.append(Problem("dangling-reference", f"claim_id: expected a claim id of this set, found {figure.claim_id!r}", **where))
         problems += _check_figure_values(figure, where)
+    return problems
+
+
+def _check_part_ids(aset: AnnotationSet, annotation_ids: set[str], base: dict[str, Any]) -> list[Problem]:
+    """Claim parts with an id: one id, one span (two claims may share it), never an annotation's id."""
+    problems = []
+    spans: dict[str, tuple[int, int]] = {}
+    for claim in aset.claims:
+        where = {**base, "layer": "claim", "annotation_id": claim.id}
+        for part, span in claim_spans(claim):
+            if getattr(span, "id", None) is None:
+                continue
+            if span.id in annotation_ids:
+                problems.append(Problem("duplicate-id", f"{part}: part id {span.id!r} is also the id of an annotation of the set", **where))
+            elif spans.setdefault(span.id, (span.start, span.end)) != (span.start, span.end):
+                start, end = spans[span.id]
+                problems.append(Problem("part-id-conflict", f"{part}: part id {span.id!r} is {start}:{end} elsewhere, found {span.start}:{span.end}", **where))
     return problems
 
 

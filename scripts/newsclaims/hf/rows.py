@@ -103,3 +103,23 @@ def gold_of(annotations: AnnotationFile | None, record: ArticleRevision) -> Anno
     if annotations is None:
         return None
     return next((s for s in annotations.sets if s.kind is SetKind.GOLD and s.article_sha256 == record.text_sha256), None)
+
+
+def text_article_row(article_id: str, text: str, sha: str, record: ArticleRevision | None) -> Row:
+    """An ``articles`` row for a text that may not be in the corpus (metadata then stays empty)."""
+    if record is not None:
+        return article_row(record, text, None)
+    row = {name: None for name in ArticleRevision.model_fields if name != "path"}
+    row.update(
+        article_id=article_id,
+        text_sha256=sha,
+        n_bytes=len(text.encode("utf-8")),
+        n_chars=len(text),
+        published_inferred=False,
+        text=text,
+        gold_set_id=None,
+        entities=[],
+        claims=[],
+        figures=[],
+    )
+    return row

@@ -1,0 +1,68 @@
+"""The corpus <-> Label Studio task files and exports, offline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..corpus_writer import merge_sets, write_checked
+from ..errors import ConversionError
+from ..jsonio import write_json_array
+from ..model import ArticleRevision
+from ..store import Corpus
+from ..vocab import SetKind
+from .collect import Collected, collect
+from .export import export_files, iter_tasks
+from .tasks import TaskProblem, corpus_task
+
+
+def corpus_lookup(corpus: Corpus) -> Callable[[str], list[ArticleRevision]]:
+    by_article: dict[str, list[ArticleRevision]] = defaultdict(list)
+    for record in corpus.load_manifest().articles:
+        by_article[record.article_id].append(record)
+    return lambda article_id: by_article.get(article_id, [])
+
+
+def read_exports(paths: list[Path], corpus: Corpus, users: dict[int, str] | None = None, **options) -> Collected:
+    files = export_files(paths)
+    return collect(((str(f), iter_tasks(f)) for f in files), corpus_lookup(corpus), users, **options)
+
+
+def collected_into_corpus(collected: Collected, corpus: Corpus, source: str) -> list[Path]:
+    """Merge converted Label Studio sets into the corpus files, or raise with every problem."""
+    lookup = corpus_lookup(corpus)
+    problems = list(collected.errors)
+    for article_id, sets in sorted(collected.sets_by_article.items()):
+        if not lookup(article_id):
+            task_ids = sorted({s.label_studio.task_id for s in sets if s.label_studio and s.label_studio.task_id is not None})
+            problems.append(
+                TaskProblem(
+                    "article-not-in-corpus",
+                    f"no article {article_id!r} in the corpus; add it with 'newsclaims add' or convert with --to hf",
+                    task_id=", ".join(map(str, task_ids)) or None,
+                    article_id=article_id,
+                    source=source,
+                )
+            )
+    if problems:
+        raise ConversionError(f"{source}: {len(problems)} problem(s); nothing was written", problems)
+    files = [merge_sets(corpus, article_id, sets, collected.projects) for article_id, sets in sorted(collected.sets_by_article.items())]
+    return write_checked(corpus, files, source)
+
+
+def labelstudio_to_corpus(paths: list[Path], corpus: Corpus) -> tuple[list[Path], Collected]:
+    collected = read_exports(paths, corpus)
+    return collected_into_corpus(collected, corpus, ", ".join(str(p) for p in paths)), collected
+
+
+def corpus_tasks(corpus: Corpus, as_predictions: bool = False, set_kinds: tuple[SetKind, ...] = (SetKind.GOLD,)) -> Iterator[dict]:
+    """Tasks for the latest revision of every article, with its sets of ``set_kinds``."""
+    for record in corpus.latest_revisions():
+        annotations = corpus.load_annotations(record.article_id)
+        sets = [s for s in annotations.sets if s.kind in set_kinds and s.article_sha256 == record.text_sha256] if annotations else []
+        yield corpus_task(record, corpus.read_text(record), sets, as_predictions)
+
+
+def corpus_to_labelstudio(corpus: Corpus, target: Path, as_predictions: bool = False) -> int:
+    return write_json_array(target, corpus_tasks(corpus, as_predictions))

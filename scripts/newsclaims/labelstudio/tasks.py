@@ -1,0 +1,215 @@
+"""Label Studio tasks <-> annotation sets of one article, with provenance.
+
+A task's ``data`` holds the article text and, when it comes from the corpus, its
+``article_id``, ``revision`` and ``text_sha256``. Each Label Studio annotation, draft and
+prediction of a task becomes one annotation set whose id names its origin
+(``ls-<project>-a<id>``, ``-d<id>``, ``-p<id>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..model import AnnotationSet, ArticleRevision, LabelStudioOrigin
+from ..vocab import SetKind
+from .results import RegionProblem, results_to_layers, set_to_results
+
+TOOL = "label-studio"
+PREDICTION_MODEL_VERSION = "newsclaims-{set_id}"
+_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class TaskProblem:
+    """A problem in one task, annotation or region of a Label Studio export."""
+
+    error_id: str
+    message: str
+    task_id: Any = None
+    annotation: str | None = None
+    region_id: str | None = None
+    article_id: str | None = None
+    level: str = "error"
+    source: str = ""
+
+    def format(self) -> str:
+        where = [f"task={self.task_id}"] if self.task_id is not None else []
+        if self.article_id:
+            where.append(f"article={self.article_id}")
+        if self.annotation:
+            where.append(self.annotation)
+        if self.region_id:
+            where.append(f"region={self.region_id}")
+        level = "" if self.level == "error" else f"{self.level}: "
+        return f"{self.source}: {' '.join(where)} [{self.error_id}] {level}{self.message}".replace("  ", " ")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in ("source", "error_id", "message", "task_id", "annotation", "region_id", "article_id", "level")}
+
+
+@dataclass
+class ConvertedTask:
+    task_id: Any
+    article_id: str
+    text: str
+    text_sha256: str
+    sets: list[AnnotationSet] = field(default_factory=list)
+    problems: list[TaskProblem] = field(default_factory=list)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- corpus -> tasks ----------------------------------------------------------------------
+
+
+def task_data(record: ArticleRevision, text: str) -> dict[str, Any]:
+    return {"text": text, "article_id": record.article_id, "revision": record.revision, "text_sha256": record.text_sha256}
+
+
+def set_to_annotation(aset: AnnotationSet) -> dict[str, Any]:
+    return {"result": set_to_results(aset.entities, aset.claims, aset.figures), "ground_truth": aset.kind is SetKind.GOLD, "was_cancelled": False}
+
+
+def set_to_prediction(aset: AnnotationSet) -> dict[str, Any]:
+    return {"result": set_to_results(aset.entities, aset.claims, aset.figures), "model_version": PREDICTION_MODEL_VERSION.format(set_id=aset.set_id)}
+
+
+def corpus_task(record: ArticleRevision, text: str, sets: list[AnnotationSet], as_predictions: bool = False) -> dict[str, Any]:
+    """A task to import: the article and the given sets as annotations (or predictions)."""
+    key = "predictions" if as_predictions else "annotations"
+    convert = set_to_prediction if as_predictions else set_to_annotation
+    return {"data": task_data(record, text), key: [convert(s) for s in sets]}
+
+
+def release_task(article_id: str, text: str, sha: str, sets: list[AnnotationSet]) -> dict[str, Any]:
+    """A task for sets of any kind: predictions stay predictions, the rest become annotations.
+
+    An annotation keeps what Label Studio lets an import set: ground truth, skipped, lead time.
+    """
+    annotations, predictions = [], []
+    for aset in sets:
+        if aset.kind is SetKind.PREDICTION:
+            prediction = set_to_prediction(aset)
+            if aset.label_studio and aset.label_studio.model_version:
+                prediction["model_version"] = aset.label_studio.model_version
+            predictions.append(prediction)
+            continue
+        annotation = set_to_annotation(aset)
+        origin = aset.label_studio
+        if origin is not None:
+            annotation.update(ground_truth=origin.ground_truth, was_cancelled=origin.was_cancelled)
+            if origin.lead_time is not None:
+                annotation["lead_time"] = origin.lead_time
+        annotations.append(annotation)
+    task: dict[str, Any] = {"data": {"text": text, "article_id": article_id, "text_sha256": sha}, "annotations": annotations}
+    if predictions:
+        task["predictions"] = predictions
+    return task
+
+
+# -- tasks -> sets ------------------------------------------------------------------------
+
+ArticleLookup = Callable[[str], list[ArticleRevision]]
+
+
+def _origin_set(
+    task: dict[str, Any], kind: SetKind, item: dict[str, Any], text_sha: str, users: dict[int, str], problems: list[TaskProblem], article_id: str
+) -> AnnotationSet | None:
+    letter = {SetKind.ANNOTATION: "a", SetKind.DRAFT: "d", SetKind.PREDICTION: "p"}[kind]
+    item_id = item.get("id")
+    project = task.get("project")
+    label = f"{kind.value}={item_id}"
+    set_id = f"ls-{project}-{letter}{item_id}" if project is not None else f"ls-{letter}{item_id}"
+    result = item.get("result")
+    if not isinstance(result, list):
+        problems.append(TaskProblem("result-invalid", f"result: expected a list, found {type(result).__name__}", task.get("id"), label, None, article_id))
+        return None
+    layers = results_to_layers(result, task["data"]["text"])
+    for problem in layers.problems:
+        problems.append(_from_region(problem, task.get("id"), label, article_id))
+    if layers.problems:
+        return None
+    completed_by = item.get("completed_by") if kind is SetKind.ANNOTATION else None
+    if isinstance(completed_by, dict):
+        completed_by = completed_by.get("id")
+    annotator = users.get(completed_by) if isinstance(completed_by, int) else None
+    if kind is SetKind.DRAFT:
+        annotator = item.get("user") if isinstance(item.get("user"), str) else None
+    origin = LabelStudioOrigin(
+        project_id=project if isinstance(project, int) else None,
+        task_id=task.get("id") if isinstance(task.get("id"), int) else None,
+        annotation_id=item_id if isinstance(item_id, int) else None,
+        completed_by=completed_by if isinstance(completed_by, int) else None,
+        lead_time=float(item["lead_time"]) if isinstance(item.get("lead_time"), (int, float)) else None,
+        ground_truth=bool(item.get("ground_truth", False)),
+        was_cancelled=bool(item.get("was_cancelled", False)),
+        model_version=item.get("model_version") if kind is SetKind.PREDICTION else None,
+    )
+    return AnnotationSet(
+        set_id=set_id,
+        kind=kind,
+        annotator=annotator,
+        tool=TOOL,
+        created_at=item.get("created_at"),
+        updated_at=item.get("updated_at"),
+        article_sha256=text_sha,
+        label_studio=origin,
+        entities=layers.entities,
+        claims=layers.claims,
+        figures=layers.figures,
+    )
+
+
+def _from_region(problem: RegionProblem, task_id: Any, annotation: str, article_id: str) -> TaskProblem:
+    return TaskProblem(problem.error_id, problem.message, task_id, annotation, problem.region_id, article_id)
+
+
+def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None = None) -> ConvertedTask | list[TaskProblem]:
+    """Convert one exported task; returns the problems instead when the task itself is unusable."""
+    users = users or {}
+    if not isinstance(task, dict):
+        return [TaskProblem("task-invalid", f"expected a task object, found {type(task).__name__}")]
+    task_id = task.get("id")
+    data = task.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        found = type(data.get("text")).__name__ if isinstance(data, dict) and "text" in data else f"keys {sorted(data) if isinstance(data, dict) else data!r}"
+        return [TaskProblem("task-not-text", f"data.text: expected the article text as a string (a <Text> task), found {found}", task_id)]
+    text = data["text"]
+    if not text:
+        return [TaskProblem("task-not-text", "data.text: expected the article text, found an empty string", task_id)]
+    sha = sha256_text(text)
+    article_id = data.get("article_id", f"ls-task-{task_id}")
+    if not isinstance(article_id, str) or not _ID.match(article_id):
+        return [TaskProblem("task-article-id", f"data.article_id: expected an id of letters, digits, '_', '.', ':', '-', found {article_id!r}", task_id)]
+    problems: list[TaskProblem] = []
+    declared = data.get("text_sha256")
+    if declared is not None and declared != sha:
+        problems.append(TaskProblem("text-hash-mismatch", f"data.text_sha256 says {declared}, the task's text hashes to {sha}", task_id, None, None, article_id))
+    revisions = lookup(article_id)
+    if revisions and sha not in {r.text_sha256 for r in revisions}:
+        known = ", ".join(f"r{r.revision}={r.text_sha256[:12]}" for r in revisions)
+        problems.append(TaskProblem("article-hash-changed", f"the corpus has {known}; the task's text hashes to {sha[:12]} (no stored revision)", task_id, None, None, article_id))
+    if problems:
+        return problems
+    converted = ConvertedTask(task_id, article_id, text, sha)
+    items = [(SetKind.ANNOTATION, a) for a in task.get("annotations") or []] + [(SetKind.DRAFT, d) for d in task.get("drafts") or []]
+    for prediction in task.get("predictions") or []:
+        if isinstance(prediction, dict):
+            items.append((SetKind.PREDICTION, prediction))
+        else:
+            converted.problems.append(
+                TaskProblem("prediction-not-exported", f"prediction {prediction!r} is only an id in this export; pull it from the server with 'newsclaims ls pull'", task_id, None, None, article_id, level="warning")
+            )
+    for kind, item in items:
+        if not isinstance(item, dict):
+            converted.problems.append(TaskProblem("annotation-invalid", f"{kind.value}: expected an object, found {item!r}", task_id, None, None, article_id))
+            continue
+        aset = _origin_set(task, kind, item, sha, users, converted.problems, article_id)
+        if aset is not None:
+            converted.sets.append(aset)
+    return converted
