@@ -16,7 +16,9 @@ from .errors import ConversionError, CorpusInvalidError, NewsclaimsError
 from .hf.build import build_release
 from .hf.card import update_docs
 from .jsonio import atomic_write_text
-from .labelstudio.sync import KEY_VARIABLE, URL_VARIABLE, connect, pull, push
+from .labelstudio.studio import run_studio
+from .labelstudio.sync import KEY_VARIABLE, TIMEOUT_SECONDS, URL_VARIABLE, connect, export_complete, pull, push
+from .reanchor import reanchor
 from .release import RELEASE_VERSION
 from .schema_files import schema_drift, write_schema
 from .show import render_html, render_text
@@ -143,6 +145,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"updated {path}")
     print(f"release {RELEASE_VERSION} built in {result.release_dir}")
     print(corpus_summary(corpus).format())
+    print("next: 'newsclaims studio' to annotate in Label Studio, 'newsclaims show ARTICLE_ID' to read an annotation")
     return EXIT_OK
 
 
@@ -216,14 +219,14 @@ def _write_report(path: str | None, problems: list, collected) -> None:
 
 
 def cmd_ls_push(args: argparse.Namespace) -> int:
-    result = push(connect(args.url, args.api_key), _corpus(args), args.project, as_predictions=args.as_ == "predictions")
+    result = push(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project, as_predictions=args.as_ == "predictions")
     print(f"project {result.project_id} ({args.project}) {result.project}: {result.created} task(s) created, {result.updated} new revision(s), {result.unchanged} unchanged")
     return EXIT_OK
 
 
 def cmd_ls_pull(args: argparse.Namespace) -> int:
     try:
-        result = pull(connect(args.url, args.api_key), _corpus(args), args.project)
+        result = pull(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project)
     except ConversionError as exc:
         _write_report(args.report, exc.problems, None)
         raise
@@ -240,6 +243,23 @@ def _format_and_path(values: list[str], option: str) -> tuple[str, Path | None]:
     if len(values) > 2:
         raise NewsclaimsError(f"{option} takes a format and at most one path, found {values}")
     return values[0], Path(values[1]) if len(values) == 2 else None
+
+
+def cmd_ls_export(args: argparse.Namespace) -> int:
+    count = export_complete(connect(args.url, args.api_key, args.timeout), args.project, Path(args.file))
+    print(f"wrote {count} task(s) of project {args.project!r} to {args.file}, predictions in full")
+    return EXIT_OK
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    run_studio(_corpus(args), Path(args.home), args.port, args.project)
+    return EXIT_OK
+
+
+def cmd_reanchor(args: argparse.Namespace) -> int:
+    report = reanchor(_corpus(args), args.article_id, dry_run=args.dry_run)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.format == "json" else report.format())
+    return EXIT_OK if report.complete else EXIT_PROBLEMS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,16 +319,32 @@ def build_parser() -> argparse.ArgumentParser:
     for name, handler, text in (
         ("push", cmd_ls_push, "create or update the project and import the articles, with the gold set"),
         ("pull", cmd_ls_pull, "export every annotation, check, convert, validate and write the annotation files"),
+        ("export", cmd_ls_export, "download the project's JSON export, with its predictions in full, for offline conversion"),
     ):
         action = ls_sub.add_parser(name, help=text)
         action.add_argument("--url", help=f"server URL (default: ${URL_VARIABLE})")
         action.add_argument("--api-key", help=f"personal access token (default: ${KEY_VARIABLE})")
         action.add_argument("--project", required=True, help="project title")
+        action.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS, help=f"seconds to wait for each answer (default: {TIMEOUT_SECONDS:g})")
         if name == "push":
             action.add_argument("--as", dest="as_", choices=("annotations", "predictions"), default="annotations")
+        elif name == "export":
+            action.add_argument("file", help="where to write the export (JSON)")
         else:
             action.add_argument("--report", metavar="FILE", help="write every problem found (and the counts) to FILE as JSON")
         action.set_defaults(handler=handler)
+
+    studio = sub.add_parser("studio", help="install and run a local Label Studio with the corpus pushed, until Ctrl-C")
+    studio.add_argument("--home", default=".labelstudio", help="its virtualenv and data folder (default: .labelstudio)")
+    studio.add_argument("--port", type=int, default=8080)
+    studio.add_argument("--project", default="newsclaims", help="project title (default: newsclaims)")
+    studio.set_defaults(handler=cmd_studio)
+
+    reanchor_cmd = sub.add_parser("reanchor", help="move annotation sets of older revisions onto the latest one by quote selector")
+    reanchor_cmd.add_argument("article_id")
+    reanchor_cmd.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    reanchor_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    reanchor_cmd.set_defaults(handler=cmd_reanchor)
 
     fmt = sub.add_parser("format", help="rewrite annotation files in canonical form")
     fmt.set_defaults(handler=cmd_format)
@@ -329,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"newsclaims: {exc.filename}: no such file", file=sys.stderr)
         return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("newsclaims: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -269,7 +269,7 @@ def check_annotation_file(path: Path, data: bytes, manifest: Manifest, texts: di
     for set_id, count in sorted(set_ids.items()):
         if count > 1:
             problems.append(Problem("duplicate-set-id", f"expected set ids unique in the file, found {set_id!r} {count} times", **base, set_id=set_id))
-    golds = [s.set_id for s in annotations.sets if s.kind is SetKind.GOLD]
+    golds = [s.set_id for s in annotations.sets if s.kind is SetKind.GOLD and s.article_sha256 == latest.text_sha256]
     if len(golds) > 1:
         problems.append(Problem("duplicate-gold", f"expected at most one gold set, found {len(golds)}: {golds}", **base))
     for aset in annotations.sets:

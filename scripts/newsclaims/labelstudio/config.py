@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeElementTree
 from lxml import etree
 
+from ..errors import NewsclaimsError
 from ..model import Figure
 from ..vocab import Approximation, ClaimMode, ClaimPart, DatePart, DefinedEnum, EntityType, FigureKind
 from .layout import (
@@ -21,6 +26,50 @@ from .layout import (
 )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+MAX_VALUE_LENGTH = 200
+
+
+class LabelConfigError(NewsclaimsError):
+    """A label value or a labeling config that is not safe to use."""
+
+
+def check_label_value(value: str) -> str:
+    """Allow a label value only if Label Studio shows it as plain text.
+
+    Refused: empty or over-long values, control characters, white space at the edges, and a
+    leading '$' (Label Studio reads '$name' as a reference to task data). Markup characters
+    are allowed: the XML library escapes them.
+    """
+    problem = None
+    if not value or len(value) > MAX_VALUE_LENGTH:
+        problem = f"1 to {MAX_VALUE_LENGTH} characters"
+    elif _CONTROL.search(value):
+        problem = "no control characters"
+    elif value != value.strip():
+        problem = "no white space at either end"
+    elif value.startswith("$"):
+        problem = "no leading '$' (a task-data reference in Label Studio)"
+    if problem:
+        raise LabelConfigError(f"[label-value-unsafe] expected a label value with {problem}, found {value!r}")
+    return value
+
+
+def read_labeling_config(xml: str) -> dict[str, list[str]]:
+    """The label and choice values of each control tag of a config, read without DTDs or entities."""
+    try:
+        root = SafeElementTree.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise LabelConfigError(f"[config-unsafe] a labeling config with a DOCTYPE or entities is refused: {exc!r}") from None
+    except SafeElementTree.ParseError as exc:
+        raise LabelConfigError(f"[config-invalid] not well-formed XML: {exc}") from None
+    values: dict[str, list[str]] = {}
+    for tag in root.iter():
+        if tag.tag in ("Labels", "Choices", "Relations"):
+            values[tag.get("name") or tag.tag] = [child.get("value") for child in tag if child.tag in ("Label", "Choice", "Relation")]
+    return values
+
+
 def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
     return etree.SubElement(parent, tag, {key: value for key, value in attributes.items()})
 
@@ -28,7 +77,7 @@ def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
 def _labels(parent: etree._Element, name: str, vocabulary: type[DefinedEnum]) -> None:
     labels = _sub(parent, "Labels", name=name, toName=TEXT_TAG)
     for member in vocabulary:
-        _sub(labels, "Label", value=member.value, hint=member.definition)
+        _sub(labels, "Label", value=check_label_value(member.value), hint=member.definition)
 
 
 def _choices(parent: etree._Element, name: str, vocabulary: type[DefinedEnum], multiple: bool = False) -> None:
@@ -37,7 +86,7 @@ def _choices(parent: etree._Element, name: str, vocabulary: type[DefinedEnum], m
         attributes["choice"] = "multiple"
     choices = _sub(parent, "Choices", **attributes)
     for member in vocabulary:
-        _sub(choices, "Choice", value=member.value, hint=member.definition)
+        _sub(choices, "Choice", value=check_label_value(member.value), hint=member.definition)
 
 
 def _field_hint(name: str) -> str:
@@ -51,7 +100,7 @@ def labeling_config() -> etree._Element:
     _labels(view, FIGURE_TAG, FigureKind)
     relations = _sub(view, "Relations")
     for member in RelationLabel:
-        _sub(relations, "Relation", value=member.value)
+        _sub(relations, "Relation", value=check_label_value(member.value))
     _sub(view, "Text", name=TEXT_TAG, value="$text", granularity="symbol")
 
     claim_view = _sub(view, "View", visibleWhen="region-selected", whenTagName=CLAIM_TAG, whenLabelValue=ClaimPart.CONTENT.value)

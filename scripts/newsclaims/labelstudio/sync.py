@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,9 +18,10 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from ..errors import NewsclaimsError
+from ..jsonio import write_json_array
 from ..store import Corpus
 from .collect import Collected, collect
-from .config import labeling_config_xml
+from .config import labeling_config_xml, read_labeling_config
 from .corpus_io import collected_into_corpus, corpus_lookup, corpus_tasks
 from .export import iter_tasks
 
@@ -27,6 +29,8 @@ URL_VARIABLE = "LABEL_STUDIO_URL"
 KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
 TIMEOUT_SECONDS = 60.0
 IMPORT_BATCH = 200
+DOWNLOAD_ATTEMPTS = 3
+BACKOFF_SECONDS = 1.0
 
 
 class LabelStudioError(NewsclaimsError):
@@ -97,7 +101,15 @@ def ensure_project(calls: _Calls, title: str) -> tuple[Any, str]:
         return calls("creating the project", calls.client.projects.create, title=title, label_config=config), "created"
     if (project.label_config or "").strip() == config.strip():
         return project, "unchanged"
-    calls("checking the new labeling config against existing annotations", calls.client.projects.validate_label_config, id=project.id, label_config=config)
+    ours, theirs = read_labeling_config(config), read_labeling_config(project.label_config or "<View/>")
+    removed = {tag: [v for v in values if v not in ours.get(tag, [])] for tag, values in theirs.items()}
+    removed = {tag: values for tag, values in removed.items() if values}
+    calls(
+        f"checking the new labeling config against existing annotations (it drops {removed or 'no label'})",
+        calls.client.projects.validate_label_config,
+        id=project.id,
+        label_config=config,
+    )
     calls("updating the labeling config", calls.client.projects.update, id=project.id, label_config=config)
     return project, "config updated"
 
@@ -141,13 +153,26 @@ class PullResult:
     written: list[Path]
 
 
-def download_export(calls: _Calls, project_id: int, target: Path) -> None:
+def download_export(calls: _Calls, project_id: int, target: Path, attempts: int = DOWNLOAD_ATTEMPTS) -> None:
+    """Download the project's full JSON export to ``target``, again from the start if the stream breaks.
+
+    The SDK retries requests that fail before an answer; a download cut in the middle is
+    retried here, with exponential backoff, and then reported.
+    """
+
     def download() -> None:
         with open(target, "wb") as handle:
             for chunk in calls.client.projects.exports.download_sync(project_id, export_type="JSON", download_all_tasks=True):
                 handle.write(chunk)
 
-    calls("downloading the export", download)
+    for attempt in range(1, attempts + 1):
+        try:
+            calls(f"downloading the export (attempt {attempt} of {attempts})", download)
+            return
+        except LabelStudioError:
+            if attempt == attempts:
+                raise
+            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
 
 
 def _server_counts(calls: _Calls, project_id: int) -> dict[int, int]:
@@ -176,6 +201,25 @@ def _with_predictions(calls: _Calls, tasks: Iterator[dict], counts: dict[int, in
         raise LabelStudioError(f"{source}: the server lists {len(counts)} task(s), the export holds {len(seen)}; missing {missing[:10]}")
 
 
+def _project(calls: _Calls, title: str) -> Any:
+    project = find_project(calls, title)
+    if project is None:
+        raise LabelStudioError(f"{calls.url}: no project titled {title!r}")
+    return project
+
+
+def export_complete(client: LabelStudio, project_title: str, target: Path) -> int:
+    """Write the project's export with every prediction in full (the plain export has only their ids)."""
+    calls = _Calls(client)
+    project = _project(calls, project_title)
+    counts = _server_counts(calls, project.id)
+    source = f"{calls.url} project {project.id} ({project_title})"
+    with tempfile.TemporaryDirectory(prefix="newsclaims-export-") as folder:
+        export = Path(folder) / "export.json"
+        download_export(calls, project.id, export)
+        return write_json_array(target, _with_predictions(calls, iter_tasks(export), counts, source))
+
+
 def pull(client: LabelStudio, corpus: Corpus, project_title: str) -> PullResult:
     """Export every annotation, draft and prediction of the project, check, convert, validate, write.
 
@@ -183,9 +227,7 @@ def pull(client: LabelStudio, corpus: Corpus, project_title: str) -> PullResult:
     the corpus unless everything converts and validates; then every file is replaced at once.
     """
     calls = _Calls(client)
-    project = find_project(calls, project_title)
-    if project is None:
-        raise LabelStudioError(f"{calls.url}: no project titled {project_title!r}")
+    project = _project(calls, project_title)
     counts = _server_counts(calls, project.id)
     users = {u.id: u.email for u in calls("listing users", lambda: list(client.users.list()))}
     source = f"{calls.url} project {project.id} ({project_title})"

@@ -1,0 +1,465 @@
+"""Benchmark the Label Studio <-> Parquet conversion against a floor and reference tools.
+
+Usage (from the repository root, with the project's virtual environment):
+
+    python scripts/benchmark_conversion.py [--sizes 1000 10000 50000] [--runs 3] [--out DIR]
+                                           [--quick] [--timeout SECONDS]
+
+For each size N a synthetic export (:mod:`newsclaims.synthetic`) is written once into
+``--out`` (default ``/tmp/newsclaims-bench``). Every method then runs ``--runs`` times (at
+least 3), each run in a fresh child process, and the table of N gives:
+
+- ``median s``: the median of the work the child times itself, after its imports and set-up
+  (``newsclaims convert`` is run through its CLI entry point ``newsclaims.cli.main``);
+- ``process s``: the median wall time of the whole child process, start-up and imports included;
+- ``MB/s`` and ``tasks/s``: the export's size (10^6 bytes) and task count over ``median s``;
+- ``peak RSS MB``: the largest ``ru_maxrss`` of the child over the runs (``os.wait4``);
+- ``x floor``: ``median s`` over the floor's.
+
+Methods:
+
+- ours: export -> Parquet (``newsclaims convert --from labelstudio X --to hf DIR``) and
+  Parquet -> Label Studio tasks (``--from hf DIR --to labelstudio T.json``), with ``--corpus``
+  an empty folder;
+- floor: a streaming parse of every task (ijson, yajl2_c backend) plus ``pyarrow.parquet.write_table``
+  (zstd) of the tables our conversion produced (``articles`` and ``annotation_sets``, read
+  before the clock starts); the parse and the write are also shown apart;
+- ``label_studio_sdk.converter`` to JSON_MIN and to CONLL2003 (the slow one has ``--timeout``);
+- ``orjson.loads`` of the whole export + ``datasets.Dataset.from_list`` + ``.to_parquet``, the
+  always-empty ``meta`` and ``prediction`` objects dropped first (Parquet cannot store a struct
+  without fields, so ``to_parquet`` fails on an export as it is);
+- orjson write: ``orjson.dumps`` of our produced tasks (loaded before the clock starts) and the
+  file write, the reference for Parquet -> tasks;
+- ``datasets.load_dataset("parquet", ...)`` of our Parquet (a fresh cache per run, offline)
+  against ``pyarrow.parquet.read_table``.
+
+The targets, checked at every N (peak RSS across the sizes), are printed as PASS/FAIL lines,
+and everything measured is written to ``DIR/results.json``. ``--quick`` runs N=1000 only, 3 runs.
+The exit status is 1 when a method failed to run, 0 otherwise, whatever the targets say.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from newsclaims.labelstudio.config import labeling_config_xml
+from newsclaims.synthetic import write_synthetic_export
+
+DEFAULT_SIZES = (1000, 10000, 50000)
+DEFAULT_OUT = Path("/tmp/newsclaims-bench")
+MIN_RUNS = 3
+BYTES_PER_TASK = 10_300
+DISK_FACTOR = 8
+MB = 1_000_000
+
+PRELUDE = """
+import json, sys, time
+clock = time.perf_counter
+def report(seconds, **parts):
+    print()
+    print(json.dumps({"seconds": seconds, "parts": parts}))
+"""
+
+OURS = """
+from newsclaims.cli import main
+start = clock()
+code = main(sys.argv[1:])
+report(clock() - start)
+sys.exit(code)
+"""
+
+FLOOR = """
+import ijson.backends.yajl2_c as ijson
+import pyarrow.parquet as pq
+export, hf, out = sys.argv[1:4]
+tables = {name: pq.read_table(f"{hf}/{name}") for name in ("articles", "annotation_sets")}
+start = clock()
+count = 0
+with open(export, "rb") as handle:
+    for task in ijson.items(handle, "item", use_float=True):
+        count += 1
+parsed = clock()
+for name, table in tables.items():
+    pq.write_table(table, f"{out}/{name}.parquet", compression="zstd")
+written = clock()
+report(written - start, parse=parsed - start, write=written - parsed, tasks=count)
+"""
+
+LS_CONVERTER = """
+from label_studio_sdk.converter import Converter
+export, config, project, out, fmt = sys.argv[1:6]
+converter = Converter(config=config, project_dir=project, download_resources=False)
+start = clock()
+converter.convert(export, out, fmt, is_dir=False)
+report(clock() - start)
+"""
+
+DATASETS_FROM_LIST = """
+import orjson
+import datasets
+export, out = sys.argv[1:3]
+start = clock()
+with open(export, "rb") as handle:
+    tasks = orjson.loads(handle.read())
+for task in tasks:
+    task.pop("meta", None)
+    for annotation in task["annotations"]:
+        annotation.pop("prediction", None)
+loaded = clock()
+dataset = datasets.Dataset.from_list(tasks)
+built = clock()
+dataset.to_parquet(out)
+written = clock()
+report(written - start, load=loaded - start, from_list=built - loaded, to_parquet=written - built)
+"""
+
+ORJSON_WRITE = """
+import orjson
+source, out = sys.argv[1:3]
+with open(source, "rb") as handle:
+    tasks = orjson.loads(handle.read())
+start = clock()
+data = orjson.dumps(tasks)
+dumped = clock()
+with open(out, "wb") as handle:
+    handle.write(data)
+written = clock()
+report(written - start, dumps=dumped - start, write=written - dumped)
+"""
+
+LOAD_DATASET = """
+import datasets
+cache, *files = sys.argv[1:]
+start = clock()
+dataset = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=cache)
+report(clock() - start, rows=dataset.num_rows)
+"""
+
+READ_TABLE = """
+import pyarrow.dataset
+import pyarrow.parquet as pq
+files = sys.argv[1:]
+start = clock()
+rows = sum(pq.read_table(path).num_rows for path in files)
+report(clock() - start, rows=rows)
+"""
+
+
+@dataclass
+class Paths:
+    """Every file one size's benchmark reads or writes."""
+
+    root: Path
+    export: Path
+    empty_corpus: Path
+    hf: Path
+    tasks: Path
+    config: Path
+    scratch: Path
+
+    @classmethod
+    def for_size(cls, out: Path, n: int) -> "Paths":
+        root = out / f"n{n}"
+        return cls(root, root / "export.json", root / "empty-corpus", root / "hf", root / "tasks.json", out / "labeling-config.xml", root / "scratch")
+
+    def annotation_shards(self) -> list[str]:
+        return [str(p) for p in sorted((self.hf / "annotation_sets").glob("*.parquet"))]
+
+
+@dataclass
+class Method:
+    key: str
+    label: str
+    snippet: str
+    args: Callable[[Paths, Path], list[str]]
+    timeout: float | None = None
+
+
+@dataclass
+class Run:
+    seconds: float | None
+    process_seconds: float
+    peak_rss_mb: float
+    returncode: int
+    timed_out: bool
+    parts: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class Measure:
+    key: str
+    label: str
+    runs: list[Run]
+    status: str
+    seconds: float | None
+    process_seconds: float | None
+    peak_rss_mb: float | None
+    parts: dict[str, float]
+
+
+def _cli(*args: str) -> Callable[[Paths, Path], list[str]]:
+    return lambda p, _scratch: [a.format(**{k: str(v) for k, v in asdict(p).items()}) for a in args]
+
+
+def methods(timeout: float | None) -> list[Method]:
+    return [
+        Method("ours_to_parquet", "ours: export -> Parquet", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}")),
+        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}")),
+        Method("floor", "floor: ijson parse + Parquet write", FLOOR, lambda p, s: [str(p.export), str(p.hf), str(s)]),
+        Method("ls_json_min", "label_studio_sdk converter JSON_MIN", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "JSON_MIN"]),
+        Method("ls_conll2003", "label_studio_sdk converter CONLL2003", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "CONLL2003"], timeout),
+        Method("datasets_from_list", "orjson.loads + Dataset.from_list + to_parquet *", DATASETS_FROM_LIST, lambda p, s: [str(p.export), str(s / "dataset.parquet")]),
+        Method("orjson_write", "orjson write of our tasks (reference)", ORJSON_WRITE, lambda p, s: [str(p.tasks), str(s / "tasks.json")]),
+        Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()]),
+        Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards()),
+    ]
+
+
+# -- running one child --------------------------------------------------------------------
+
+
+def child_env(scratch: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_DATASETS_CACHE=str(scratch / "hf-cache"), HF_HOME=str(scratch / "hf-home"))
+    return env
+
+
+def last_json_line(text: str) -> dict[str, Any]:
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {}
+
+
+def run_child(argv: list[str], scratch: Path, timeout: float | None) -> Run:
+    """Run one child; its wall time and its own peak RSS come from ``os.wait4``."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    stdout, stderr = scratch.parent / "child.out", scratch.parent / "child.err"
+    expired = threading.Event()
+    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=err, env=child_env(scratch))
+
+        def expire() -> None:
+            expired.set()
+            process.kill()
+
+        timer = threading.Timer(timeout, expire) if timeout else None
+        if timer:
+            timer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if timer:
+            timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    reported = last_json_line(stdout.read_text(encoding="utf-8", errors="replace"))
+    error = "" if process.returncode == 0 else stderr.read_text(encoding="utf-8", errors="replace")[-2000:]
+    return Run(reported.get("seconds"), elapsed, usage.ru_maxrss / 1024, process.returncode, expired.is_set(), reported.get("parts", {}), error)
+
+
+def measure(method: Method, paths: Paths, runs: int) -> Measure:
+    done: list[Run] = []
+    for _ in range(runs):
+        scratch = paths.scratch / method.key
+        run = run_child([sys.executable, "-c", PRELUDE + method.snippet, *method.args(paths, scratch)], scratch, method.timeout)
+        done.append(run)
+        if run.returncode != 0 or run.seconds is None:
+            break
+    shutil.rmtree(paths.scratch / method.key, ignore_errors=True)
+    return summarize(method, done)
+
+
+def summarize(method: Method, runs: list[Run]) -> Measure:
+    failed = runs[-1]
+    if failed.timed_out:
+        return Measure(method.key, method.label, runs, f"timeout after {method.timeout:g}s", None, None, failed.peak_rss_mb, {})
+    if failed.returncode != 0 or failed.seconds is None:
+        return Measure(method.key, method.label, runs, f"failed (exit {failed.returncode})", None, None, failed.peak_rss_mb, {})
+    parts = {key: statistics.median(r.parts[key] for r in runs) for key, value in runs[0].parts.items() if isinstance(value, float)}
+    return Measure(
+        method.key,
+        method.label,
+        runs,
+        "ok",
+        statistics.median(r.seconds for r in runs),
+        statistics.median(r.process_seconds for r in runs),
+        max(r.peak_rss_mb for r in runs),
+        parts,
+    )
+
+
+# -- one size -----------------------------------------------------------------------------
+
+
+def check_disk(out: Path, sizes: list[int]) -> None:
+    free = shutil.disk_usage(out).free
+    needed = DISK_FACTOR * BYTES_PER_TASK * max(sizes)
+    print(f"free disk under {out}: {free / MB:,.0f} MB; the largest size needs about {needed / MB:,.0f} MB")
+    if free < needed:
+        raise SystemExit(f"not enough free disk under {out}: {free / MB:,.0f} MB free, about {needed / MB:,.0f} MB needed")
+
+
+def prepare(out: Path, n: int) -> tuple[Paths, int, float]:
+    paths = Paths.for_size(out, n)
+    shutil.rmtree(paths.root, ignore_errors=True)
+    paths.empty_corpus.mkdir(parents=True)
+    start = time.perf_counter()
+    size = write_synthetic_export(paths.export, n)
+    return paths, size, time.perf_counter() - start
+
+
+def bench_size(out: Path, n: int, runs: int, timeout: float | None) -> dict[str, Any]:
+    paths, size, generation = prepare(out, n)
+    print(f"\nN={n}: export {paths.export} ({size / MB:,.1f} MB) generated in {generation:.1f}s", flush=True)
+    measures: dict[str, Measure] = {}
+    for method in methods(timeout):
+        print(f"  {method.label} ...", end=" ", flush=True)
+        measures[method.key] = found = measure(method, paths, runs)
+        print(found.status if found.seconds is None else f"{found.seconds:.2f}s", flush=True)
+    shutil.rmtree(paths.scratch, ignore_errors=True)
+    return {"n": n, "export_bytes": size, "generation_seconds": generation, "measures": measures}
+
+
+# -- reporting ----------------------------------------------------------------------------
+
+
+def fmt(value: float | None, pattern: str) -> str:
+    return "-" if value is None else format(value, pattern)
+
+
+def table(result: dict[str, Any]) -> str:
+    n, size, measures = result["n"], result["export_bytes"], result["measures"]
+    floor = measures["floor"].seconds
+    header = f"{'method':<48} {'median s':>9} {'process s':>10} {'MB/s':>8} {'tasks/s':>9} {'peak RSS MB':>12} {'x floor':>8}"
+    lines = [f"N={n:,} tasks, export {size / MB:,.1f} MB", header, "-" * len(header)]
+    for m in measures.values():
+        if m.seconds is None:
+            lines.append(f"{m.label:<48} {m.status:>9}{'':>40} {fmt(m.peak_rss_mb, '.0f'):>12}")
+            continue
+        ratio = m.seconds / floor if floor else None
+        lines.append(
+            f"{m.label:<48} {m.seconds:>9.3f} {m.process_seconds:>10.2f} {size / MB / m.seconds:>8.1f} {n / m.seconds:>9,.0f} {m.peak_rss_mb:>12.0f} {fmt(ratio, '.2f'):>8}"
+        )
+        if m.parts:
+            lines.append(f"{'':<4}{', '.join(f'{k} {v:.3f}s' for k, v in m.parts.items())}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Target:
+    name: str
+    verdict: str
+    detail: str
+
+
+def ratio_target(name: str, top: Measure, bottom: Measure, limit: float) -> Target:
+    if top.seconds is None or bottom.seconds is None:
+        return Target(name, "UNDECIDED", f"{top.label}: {top.status}; {bottom.label}: {bottom.status}")
+    ratio = top.seconds / bottom.seconds
+    return Target(name, "PASS" if ratio <= limit else "FAIL", f"{top.seconds:.3f}s / {bottom.seconds:.3f}s = {ratio:.2f}x (limit {limit:g}x)")
+
+
+def speedup_target(name: str, ours: Measure, other: Measure, factor: float, timeout: float | None) -> Target:
+    if ours.seconds is None:
+        return Target(name, "UNDECIDED", f"{ours.label}: {ours.status}")
+    if other.seconds is None:
+        if other.runs and other.runs[-1].timed_out and timeout:
+            bound = timeout / ours.seconds
+            return Target(name, "PASS" if bound >= factor else "UNDECIDED", f"{other.label} timed out at {timeout:g}s: at least {bound:.1f}x (need {factor:g}x)")
+        return Target(name, "UNDECIDED", f"{other.label}: {other.status}")
+    speedup = other.seconds / ours.seconds
+    return Target(name, "PASS" if speedup >= factor else "FAIL", f"{other.seconds:.3f}s / {ours.seconds:.3f}s = {speedup:.1f}x (need {factor:g}x)")
+
+
+def size_targets(result: dict[str, Any], timeout: float | None) -> list[Target]:
+    m, n = result["measures"], result["n"]
+    return [
+        ratio_target(f"N={n}: ours export->Parquet <= 1.5x floor", m["ours_to_parquet"], m["floor"], 1.5),
+        speedup_target(f"N={n}: ours export->Parquet >= 10x faster than converter CONLL2003", m["ours_to_parquet"], m["ls_conll2003"], 10, timeout),
+        ratio_target(f"N={n}: ours Parquet->tasks <= 1.5x orjson write", m["ours_to_tasks"], m["orjson_write"], 1.5),
+        ratio_target(f"N={n}: load_dataset <= 2x read_table", m["load_dataset"], m["read_table"], 2),
+    ]
+
+
+def memory_target(results: list[dict[str, Any]]) -> Target:
+    first, last = results[0], results[-1]
+    small, large = first["measures"]["ours_to_parquet"].peak_rss_mb, last["measures"]["ours_to_parquet"].peak_rss_mb
+    name = f"peak RSS of ours export->Parquet at N={last['n']} <= 1.25x N={first['n']} and < 400 MB"
+    if small is None or large is None:
+        return Target(name, "UNDECIDED", "not measured")
+    ratio = large / small
+    verdict = "PASS" if ratio <= 1.25 and large < 400 else "FAIL"
+    return Target(name, verdict, f"{large:.0f} MB / {small:.0f} MB = {ratio:.2f}x")
+
+
+def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], targets: list[Target]) -> Path:
+    path = out / "results.json"
+    payload = {
+        "command": sys.argv,
+        "python": sys.version,
+        "cpus": os.cpu_count(),
+        "runs": args.runs,
+        "sizes": [
+            {**{k: v for k, v in r.items() if k != "measures"}, "measures": {key: asdict(m) for key, m in r["measures"].items()}}
+            for r in results
+        ],
+        "targets": [asdict(t) for t in targets],
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+# -- command line -------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark the Label Studio <-> Parquet conversion against a floor and reference tools.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), metavar="N", help="tasks per synthetic export (default: 1000 10000 50000)")
+    parser.add_argument("--runs", type=int, default=MIN_RUNS, help=f"runs per method, median taken (default and minimum: {MIN_RUNS})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for the exports, outputs and results.json (default: {DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true", help=f"smoke check: N=1000 only, {MIN_RUNS} runs")
+    parser.add_argument("--timeout", type=float, default=1800, metavar="SECONDS", help="timeout of one run of the CONLL2003 converter (default: 1800; 0: none)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.runs = [1000], MIN_RUNS
+    if args.runs < MIN_RUNS:
+        parser.error(f"--runs: at least {MIN_RUNS}")
+    args.sizes = sorted(set(args.sizes))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    timeout = args.timeout or None
+    args.out.mkdir(parents=True, exist_ok=True)
+    check_disk(args.out, args.sizes)
+    (args.out / "labeling-config.xml").write_text(labeling_config_xml(), encoding="utf-8")
+    print(f"{os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, {args.runs} runs per method")
+    results = [bench_size(args.out, n, args.runs, timeout) for n in args.sizes]
+    for result in results:
+        print("\n" + table(result))
+    print("* the empty meta and prediction objects dropped first: Parquet cannot store a struct without fields")
+    targets = [t for r in results for t in size_targets(r, timeout)] + [memory_target(results)]
+    print("\nTargets")
+    for target in targets:
+        print(f"{target.verdict:<9} {target.name}: {target.detail}")
+    print(f"\nresults: {save(args.out, args, results, targets)}")
+    failed = [m.label for r in results for m in r["measures"].values() if m.status.startswith("failed")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
