@@ -43,8 +43,10 @@ def test_hostile_case(path: Path, tmp_path: Path):
             results = json.loads(json.dumps(set_to_results(aset.entities, aset.claims, aset.figures), ensure_ascii=False))
             layers = results_to_layers(results, text)
             assert layers.problems == []
-            assert sorted(layers.entities, key=lambda e: e.id) == sorted(aset.entities, key=lambda e: e.id)
-            assert layers.claims == aset.claims and layers.figures == sorted(aset.figures, key=lambda f: (f.start, f.end, f.id))
+            dump = lambda items: [item.model_dump(mode="json") for item in items]
+            assert sorted(layers.entities, key=lambda e: e["id"]) == sorted(dump(aset.entities), key=lambda e: e["id"])
+            assert layers.claims == dump(aset.claims)
+            assert layers.figures == dump(sorted(aset.figures, key=lambda f: (f.start, f.end, f.id)))
     before = {p.name: p.read_bytes() for p in corpus.annotation_paths()}
     build_release(corpus, RELEASE_VERSION)
     for p in corpus.annotation_paths():

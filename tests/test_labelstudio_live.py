@@ -13,7 +13,6 @@ from newsclaims.cli import main
 from newsclaims.convert import hf_to_labelstudio, labelstudio_to_corpus, labelstudio_to_hf
 from newsclaims.labelstudio.sync import export_complete, pull, push
 from newsclaims.model import AnnotationSet
-from newsclaims.store import Corpus
 from newsclaims.vocab import SetKind
 from release_helpers import copy_corpus
 

@@ -76,3 +76,12 @@ def test_json_format(tmp_path: Path, capsys):
 def test_repository_corpus_is_valid():
     problems = validate_corpus(Corpus(REPO / "corpus"))
     assert not has_errors(problems), "\n".join(p.format() for p in problems)
+
+
+def test_every_error_id_of_the_validator_has_a_case():
+    import re
+
+    source = (REPO / "scripts" / "newsclaims" / "validate.py").read_text(encoding="utf-8")
+    ids = set(re.findall(r'Problem\(\s*"([a-z0-9-]+)"', source))
+    assert len(ids) >= 25
+    assert ids <= {p.stem for p in INVALID_CASES}, sorted(ids - {p.stem for p in INVALID_CASES})

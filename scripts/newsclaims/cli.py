@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,7 @@ from .hf.card import update_docs
 from .jsonio import atomic_write_text
 from .labelstudio.studio import run_studio
 from .labelstudio.sync import KEY_VARIABLE, TIMEOUT_SECONDS, URL_VARIABLE, connect, export_complete, pull, push
+from .progress import progress_bar
 from .reanchor import reanchor
 from .release import RELEASE_VERSION
 from .schema_files import schema_drift, write_schema
@@ -175,7 +177,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     elif route == ("labelstudio", "hf"):
         _needed(source, "--from labelstudio EXPORT.json [MORE ...]")
         try:
-            files, collected = labelstudio_to_hf(sources, _needed(target, "--to hf DIR"), corpus)
+            with progress_bar("converting tasks") as advance:
+                files, collected = labelstudio_to_hf(sources, _needed(target, "--to hf DIR"), corpus, workers=args.workers, progress=advance)
         except ConversionError as exc:
             _write_report(args.report, exc.problems, None)
             raise
@@ -312,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--to", dest="target", nargs="+", required=True, metavar="FORMAT", help="corpus | hf DIR | labelstudio TASKS.json")
     convert.add_argument("--as", dest="as_", choices=("annotations", "predictions"), default="annotations", help="with --to labelstudio: import the gold set as annotations or predictions")
     convert.add_argument("--report", metavar="FILE", help="write every problem found (and the counts) to FILE as JSON")
+    convert.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --from labelstudio --to hf (default: all cores)")
     convert.set_defaults(handler=cmd_convert)
 
     ls = sub.add_parser("ls", help="sync with a Label Studio server (label-studio-sdk)")

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
+
 
 def canonical_json(obj: Any) -> str:
     """Sorted keys, two-space indent, UTF-8 characters as they are, LF endings, final newline."""
@@ -50,7 +52,7 @@ def write_json_array(path: Path, items: Iterable[dict]) -> int:
             handle.write(b"[")
             for item in items:
                 handle.write(b"\n" if count == 0 else b",\n")
-                handle.write(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+                handle.write(orjson.dumps(item))
                 count += 1
             handle.write(b"\n]\n")
         os.replace(staging, path)

@@ -33,7 +33,6 @@ from .errors import AnnotationError, CorpusInvalidError
 from .model import AnnotationFile, AnnotationSet, Claim, ClaimSpan, Entity, Figure, Span
 from .store import Corpus
 from .validate import ERROR, Problem, claim_spans
-from .vocab import SetKind
 
 CONTEXT = 32
 LAYERS = ("entity", "claim", "figure")

@@ -20,7 +20,7 @@ from ..model import SCHEMA_VERSION
 
 METADATA_KEY = b"newsclaims"
 COMPRESSION = "zstd"
-ROW_GROUP_ROWS = 10_000
+ROW_GROUP_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def shard_name(index: int, count: int) -> str:
 class ShardWriter:
     """Writes rows of one config into numbered shards of at most ``max_rows`` rows, in row groups."""
 
-    def __init__(self, folder: Path, schema: pa.Schema, max_rows: int, batch_rows: int = ROW_GROUP_ROWS) -> None:
+    def __init__(self, folder: Path, schema: pa.Schema, max_rows: int, batch_rows: int = ROW_GROUP_ROWS, prefix: str = "part-") -> None:
         self.folder = folder
         self.schema = schema
         self.max_rows = max_rows
@@ -61,6 +61,7 @@ class ShardWriter:
         self._rows_in_shard = 0
         self.rows_written = 0
         self.paths: list[Path] = []
+        self.prefix = prefix
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
@@ -74,7 +75,7 @@ class ShardWriter:
         if not self._buffer:
             return
         if self._writer is None:
-            path = self.folder / f"part-{len(self.paths):05d}.parquet"
+            path = self.folder / f"{self.prefix}{len(self.paths):05d}.parquet"
             self.paths.append(path)
             self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION, write_statistics=True)
         table = pa.Table.from_pylist(self._buffer, schema=self.schema)
@@ -90,10 +91,16 @@ class ShardWriter:
             self._writer = None
             self._rows_in_shard = 0
 
-    def close(self) -> list[Path]:
-        """Flush, close and rename the shards to ``train-XXXXX-of-YYYYY.parquet``; an empty config gets one empty shard."""
+    def close(self, rename: bool = True) -> list[Path]:
+        """Flush, close and rename the shards to ``train-XXXXX-of-YYYYY.parquet``; an empty config gets one empty shard.
+
+        With ``rename`` false the parts keep their names (and none is made for no rows): the
+        caller numbers the parts of several writers together.
+        """
         self._flush()
         self._close_shard()
+        if not rename:
+            return self.paths
         if not self.paths:
             path = self.folder / "part-00000.parquet"
             pq.write_table(self.schema.empty_table(), path, compression=COMPRESSION)

@@ -1,13 +1,31 @@
-"""Reading Label Studio JSON exports task by task, without loading the whole file."""
+"""Reading Label Studio JSON exports task by task, without loading the whole file.
+
+An export is one JSON array of tasks, often hundreds of megabytes. The file is read in
+blocks; a vectorized scan of each block finds where every top-level task object ends
+(brackets outside strings, escapes honoured), and each task's bytes are parsed on their own
+with orjson. Memory stays at a block plus one task, whatever the size of the file.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
-import ijson
+import numpy as np
+import orjson
 
 from ..errors import ConversionError
+
+BLOCK_BYTES = 1 << 23
+_DELTA = np.zeros(256, dtype=np.int8)
+_DELTA[[ord("{"), ord("[")]] = 1
+_DELTA[[ord("}"), ord("]")]] = -1
+_IS_BRACKET = _DELTA != 0
+_QUOTE, _BACKSLASH, _CLOSE = ord('"'), ord("\\"), ord("}")
+_FIRST_GAP = re.compile(rb"\s*")
+_GAP = re.compile(rb"\s*,\s*")
+_TAIL = re.compile(rb"\s*\]\s*")
 
 
 def export_files(paths: list[Path]) -> list[Path]:
@@ -26,19 +44,115 @@ def export_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def iter_tasks(path: Path) -> Iterator[dict[str, Any]]:
-    """Tasks of one export (a JSON array), one by one; a truncated or malformed file is an error."""
+class _Scanner:
+    """Finds the ends of depth-1 objects in a growing buffer, carrying its state across blocks."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = False
+
+    def ends(self, buffer: bytearray, start: int) -> np.ndarray:
+        """Offsets (in ``buffer``) of every '}' closing a top-level task in ``buffer[start:]``."""
+        whole = np.frombuffer(buffer, dtype=np.uint8)
+        block = whole[start:]
+        quotes = np.flatnonzero(block == _QUOTE)
+        if len(quotes):
+            before = quotes + (start - 1)
+            suspects = quotes[(before >= 0) & (whole[np.maximum(before, 0)] == _BACKSLASH)]
+            escaped = [q for q in suspects.tolist() if _escaped(buffer, start + q)]
+            if escaped:
+                quotes = np.setdiff1d(quotes, np.asarray(escaped), assume_unique=True)
+        brackets = np.flatnonzero(_IS_BRACKET[block])
+        brackets = brackets[((np.searchsorted(quotes, brackets) + self.in_string) & 1) == 0]
+        depth = np.cumsum(_DELTA[block[brackets]], dtype=np.int32) + self.depth
+        if len(depth):
+            self.depth = int(depth[-1])
+        self.in_string = bool((len(quotes) + self.in_string) & 1)
+        return brackets[(depth == 1) & (block[brackets] == _CLOSE)] + start
+
+
+def _escaped(buffer: bytearray, position: int) -> bool:
+    """True when the quote at ``position`` follows an odd run of backslashes."""
+    run, index = 0, position - 1
+    while index >= 0 and buffer[index] == _BACKSLASH:
+        run += 1
+        index -= 1
+    return run % 2 == 1
+
+
+def _task_bytes(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, int, memoryview]]:
+    """(first byte, last byte, the task's bytes) of every task, checking the array's structure.
+
+    The memoryview is valid until the next item is asked for.
+    """
+    scanner = _Scanner()
+    buffer = bytearray()
+    scanned, count, consumed = 0, 0, 0
+    task_start: int | None = None
     with open(path, "rb") as handle:
-        head = handle.read(64).lstrip()
-        if not head.startswith(b"["):
-            raise ConversionError(f"{path}: [export-invalid] expected a JSON array of tasks, found {head[:20]!r}")
-        handle.seek(0)
-        count = 0
-        try:
-            for task in ijson.items(handle, "item", use_float=True):
+        while True:
+            block = handle.read(block_bytes)
+            buffer += block
+            if task_start is None:
+                stripped = bytes(buffer[:64]).lstrip()
+                if not stripped and block:
+                    continue
+                if not stripped.startswith(b"["):
+                    raise ConversionError(f"{path}: [export-invalid] expected a JSON array of tasks, found {stripped[:20]!r}")
+                task_start = buffer.index(b"[")
+                scanned = task_start
+            for end in scanner.ends(buffer, scanned).tolist():
+                gap_start = task_start + 1 if count == 0 else task_start
+                brace = buffer.find(b"{", gap_start, end)
+                if brace < 0 or not (_GAP if count else _FIRST_GAP).fullmatch(buffer, gap_start, brace):
+                    raise ConversionError(f"{path}: [export-invalid] expected task objects separated by commas after {count} task(s), found {bytes(buffer[gap_start:gap_start + 30])!r}")
                 count += 1
-                yield task
-        except ijson.IncompleteJSONError as exc:
-            raise ConversionError(f"{path}: [export-truncated] the JSON ends or breaks after {count} complete task(s): {exc}") from None
-        except ijson.JSONError as exc:
-            raise ConversionError(f"{path}: [export-invalid] not valid JSON after {count} complete task(s): {exc}") from None
+                view = memoryview(buffer)[brace : end + 1]
+                yield consumed + brace, consumed + end, view
+                view.release()
+                task_start = end + 1
+            scanned = len(buffer)
+            if count and task_start:
+                del buffer[:task_start]
+                consumed += task_start
+                scanned -= task_start
+                task_start = 0
+            if not block:
+                break
+    rest = buffer[task_start + 1 :] if count == 0 else buffer
+    if not _TAIL.fullmatch(rest):
+        error = "export-truncated" if scanner.depth > 0 else "export-invalid"
+        raise ConversionError(f"{path}: [{error}] expected more tasks or the closing ']' after {count} complete task(s), found {bytes(rest[:40])!r}")
+
+
+def parse_task(path: Path, data: bytes | memoryview, first: int, last: int) -> dict[str, Any]:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ConversionError(f"{path}: [export-invalid] the task at bytes {first}-{last} is not valid JSON: {exc}") from None
+
+
+def iter_tasks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[dict[str, Any]]:
+    """Tasks of one export (a JSON array), one by one; a truncated or malformed file is an error."""
+    for first, last, data in _task_bytes(path, block_bytes):
+        yield parse_task(path, data, first, last)
+
+
+def task_spans(path: Path, chunk: int = 10_000, block_bytes: int = BLOCK_BYTES) -> Iterator[np.ndarray]:
+    """Byte ranges (first, last) of the tasks of an export, without parsing them, ``chunk`` at a time as (n, 2) arrays."""
+    spans: list[tuple[int, int]] = []
+    for first, last, _ in _task_bytes(path, block_bytes):
+        spans.append((first, last))
+        if len(spans) == chunk:
+            yield np.asarray(spans, dtype=np.int64)
+            spans = []
+    if spans:
+        yield np.asarray(spans, dtype=np.int64)
+
+
+def read_task_range(path: Path, spans: np.ndarray) -> Iterator[dict[str, Any]]:
+    """Parse the tasks at the given byte ranges (from :func:`task_spans`) of one export."""
+    with open(path, "rb") as handle:
+        for first, last in spans.tolist():
+            handle.seek(first)
+            yield parse_task(path, handle.read(last - first + 1), first, last)

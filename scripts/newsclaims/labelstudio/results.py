@@ -12,8 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..model import Claim, ClaimSpan, Entity, Figure, Span
 from ..vocab import Approximation, ClaimMode, ClaimPart, DatePart, DefinedEnum, EntityType, FigureKind
 from .layout import (
@@ -136,6 +134,19 @@ def set_to_results(entities: list[Entity], claims: list[Claim], figures: list[Fi
 
 
 # -- Label Studio -> the model ------------------------------------------------------------
+#
+# The reading side builds plain records in the shape of the models' JSON dump (the hot path
+# of large exports); the caller validates them with the models, once per annotation set.
+
+Record = dict[str, Any]
+
+_LABEL_VALUES = {tag: frozenset(vocabulary.definitions()) for tag, vocabulary in _LABEL_TAGS.items()}
+_CHOICE_VALUES = {tag: frozenset(vocabulary.definitions()) for tag, vocabulary in _CHOICE_TAGS.items()}
+_RELATION_VALUES = frozenset(RelationLabel.definitions())
+_ATTRIBUTE_TYPES = frozenset(("choices", "number", "textarea"))
+_FIGURE_FIELDS = (*NUMBER_TAGS, *TEXT_ATTRIBUTE_TAGS)
+_CONTENT = ClaimPart.CONTENT.value
+_SOURCE = ClaimPart.SOURCE.value
 
 
 @dataclass(frozen=True)
@@ -147,19 +158,20 @@ class RegionProblem:
 
 @dataclass
 class Layers:
-    entities: list[Entity] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
-    figures: list[Figure] = field(default_factory=list)
+    """Entities, claims and figures as plain records (``Model.model_dump(mode="json")`` shape)."""
+
+    entities: list[Record] = field(default_factory=list)
+    claims: list[Record] = field(default_factory=list)
+    figures: list[Record] = field(default_factory=list)
     problems: list[RegionProblem] = field(default_factory=list)
 
 
-@dataclass
 class _Region:
-    id: str
-    tag: str
-    label: str
-    span: Span
-    attributes: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("id", "tag", "label", "span", "attributes")
+
+    def __init__(self, region_id: str, tag: str, label: str, span: Record) -> None:
+        self.id, self.tag, self.label, self.span = region_id, tag, label, span
+        self.attributes: dict[str, Any] = {}
 
 
 class _Reader:
@@ -184,7 +196,7 @@ class _Reader:
             self.rejected.add(region_id)
 
     def _read(self, index: int, result: Any) -> None:
-        if not isinstance(result, dict):
+        if type(result) is not dict:
             self.problem("result-invalid", None, f"result[{index}]: expected an object, found {type(result).__name__}")
             return
         kind = result.get("type")
@@ -192,25 +204,29 @@ class _Reader:
             self.relations.append(result)
             return
         region_id = result.get("id")
-        if not isinstance(region_id, str) or not region_id:
+        if type(region_id) is not str or not region_id:
             self.problem("region-id-missing", None, f"result[{index}] ({kind}, from_name {result.get('from_name')!r}): expected a region id, found {region_id!r}")
             return
         tag = result.get("from_name")
-        for key in ("meta", "score"):
-            if result.get(key) not in (None, {}, []):
-                self.problem("region-extra-unsupported", region_id, f"{key}: the schema has no place for a region {key}, found {result[key]!r}; remove it or extend the schema")
+        if type(tag) is not str:
+            self.problem("unknown-label-tag", region_id, f"from_name: expected a tag name, found {tag!r}")
+            return
+        if result.get("meta") or result.get("score") is not None:
+            for key in ("meta", "score"):
+                if result.get(key) not in (None, {}, []):
+                    self.problem("region-extra-unsupported", region_id, f"{key}: the schema has no place for a region {key}, found {result[key]!r}; remove it or extend the schema")
         if result.get("to_name") != TEXT_TAG:
             self.problem("unsupported-result", region_id, f"to_name: expected {TEXT_TAG!r} (a <Text> tag), found {result.get('to_name')!r}")
             return
         if kind == "labels":
             self._read_region(region_id, tag, result)
-        elif kind in ("choices", "number", "textarea") and tag in _ATTRIBUTE_OWNER:
+        elif type(kind) is str and kind in _ATTRIBUTE_TYPES and tag in _ATTRIBUTE_OWNER:
             self.attributes[region_id].append(result)
         else:
             self.problem("unsupported-result", region_id, f"expected a labels, choices, number or textarea result of this schema, found type {kind!r} from {tag!r}")
 
-    def _span(self, region_id: str, value: Any) -> Span | None:
-        if not isinstance(value, dict):
+    def _span(self, region_id: str, value: Any) -> Record | None:
+        if type(value) is not dict:
             self.problem("region-value-invalid", region_id, f"value: expected an object with start and end, found {value!r}")
             return None
         start, end = value.get("start"), value.get("end")
@@ -220,34 +236,35 @@ class _Reader:
         if not 0 <= start < end <= len(self.text):
             self.problem("span-out-of-range", region_id, f"expected 0 <= start < end <= {len(self.text)}, found {start}:{end}")
             return None
-        return Span(start=start, end=end, text=self.text[start:end])
+        return {"start": start, "end": end, "text": self.text[start:end]}
 
     def _read_region(self, region_id: str, tag: Any, result: Result) -> None:
         if region_id in self.regions:
             self.problem("duplicate-region-id", region_id, f"expected one labels result per region id, found another from {tag!r}")
             return
-        vocabulary = _LABEL_TAGS.get(tag)
-        if vocabulary is None:
+        allowed = _LABEL_VALUES.get(tag)
+        if allowed is None:
             self.problem("unknown-label-tag", region_id, f"from_name: expected one of {sorted(_LABEL_TAGS)}, found {tag!r}")
             return
         value = result.get("value")
-        labels = value.get("labels") if isinstance(value, dict) else None
-        if not isinstance(labels, list) or len(labels) != 1:
+        labels = value.get("labels") if type(value) is dict else None
+        if type(labels) is not list or len(labels) != 1:
             self.problem("region-labels", region_id, f"expected exactly one label, found {labels!r}")
             return
-        if labels[0] not in vocabulary.definitions():
-            self.problem("unknown-label", region_id, f"{tag}: expected one of {list(vocabulary.definitions())}, found {labels[0]!r}")
+        label = labels[0]
+        if type(label) is not str or label not in allowed:
+            self.problem("unknown-label", region_id, f"{tag}: expected one of {list(_LABEL_TAGS[tag].definitions())}, found {label!r}")
             return
         span = self._span(region_id, value)
         if span is not None:
-            self.regions[region_id] = _Region(region_id, tag, labels[0], span)
+            self.regions[region_id] = _Region(region_id, tag, label, span)
 
     def _attach(self, region_id: str, items: list[Result]) -> None:
         region = self.regions.get(region_id)
         for item in items:
             tag = item["from_name"]
             if region is None:
-                if not any(p.region_id == region_id for p in self.problems):
+                if region_id not in self.rejected:
                     self.problem("attribute-without-region", region_id, f"{tag}: expected a labelled region with this id, found none")
                 continue
             if _ATTRIBUTE_OWNER[tag] != region.tag:
@@ -261,25 +278,31 @@ class _Reader:
                 region.attributes[tag] = parsed
 
     def _attribute_value(self, region_id: str, tag: str, item: Result) -> Any:
-        value = item.get("value") if isinstance(item.get("value"), dict) else {}
-        if tag in _CHOICE_TAGS:
+        value = item.get("value")
+        if type(value) is not dict:
+            value = {}
+        allowed = _CHOICE_VALUES.get(tag)
+        if allowed is not None:
             choices = value.get("choices")
-            allowed = _CHOICE_TAGS[tag].definitions()
-            if not isinstance(choices, list) or any(c not in allowed for c in choices):
-                self.problem("unknown-choice", region_id, f"{tag}: expected choices from {list(allowed)}, found {choices!r}")
+            if type(choices) is not list or any(type(c) is not str or c not in allowed for c in choices):
+                self.problem("unknown-choice", region_id, f"{tag}: expected choices from {list(_CHOICE_TAGS[tag].definitions())}, found {choices!r}")
                 return _INVALID
-            if tag != DATE_INFERRED_TAG and len(choices) > 1:
+            if tag == DATE_INFERRED_TAG:
+                return choices
+            if len(choices) > 1:
                 self.problem("unknown-choice", region_id, f"{tag}: expected one choice, found {choices!r}")
                 return _INVALID
-            return choices if tag == DATE_INFERRED_TAG else (choices[0] if choices else None)
+            return choices[0] if choices else None
         if tag in NUMBER_TAGS:
             number = value.get("number")
-            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+            if number is None:
+                return None
+            if type(number) not in (int, float):
                 self.problem("attribute-invalid", region_id, f"{tag}: expected a number, found {number!r}")
                 return _INVALID
-            return None if number is None else float(number)
+            return float(number)
         texts = value.get("text")
-        if not isinstance(texts, list) or any(not isinstance(t, str) for t in texts) or len(texts) > 1:
+        if type(texts) is not list or len(texts) > 1 or any(type(t) is not str for t in texts):
             self.problem("attribute-invalid", region_id, f"{tag}: expected at most one text, found {texts!r}")
             return _INVALID
         return texts[0] if texts and texts[0] != "" else None
@@ -288,165 +311,174 @@ class _Reader:
 _INVALID = object()
 
 
-def _relation_key(relation: Result) -> tuple[str | None, str | None, str | None]:
+def _relation_key(relation: Result) -> tuple[Any, Any, Any]:
+    """(from id, to id, label); an end or label that is not a string becomes None (and is reported)."""
     labels = relation.get("labels")
-    label = labels[0] if isinstance(labels, list) and len(labels) == 1 else None
-    return relation.get("from_id"), relation.get("to_id"), label
+    label = labels[0] if type(labels) is list and len(labels) == 1 and type(labels[0]) is str else None
+    ends = [rid if type(rid) is str else None for rid in (relation.get("from_id"), relation.get("to_id"))]
+    return ends[0], ends[1], label
+
+
+class _Assembler:
+    """Turns the collected regions and relations into entity, claim and figure records."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self.regions = reader.regions
+        self.rejected = reader.rejected
+        self.layers = Layers(problems=reader.problems)
+        self.links: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.used_parts: set[str] = set()
+        for relation in reader.relations:
+            self._link(relation)
+
+    def problem(self, error_id: str, region_id: str | None, message: str) -> None:
+        self.layers.problems.append(RegionProblem(error_id, region_id, message))
+
+    def _link(self, relation: Result) -> None:
+        from_id, to_id, label = _relation_key(relation)
+        if from_id is None or to_id is None:
+            self.problem("relation-dangling", from_id, f"relation: expected from_id and to_id naming regions, found {relation.get('from_id')!r} and {relation.get('to_id')!r}")
+            return
+        if label not in _RELATION_VALUES:
+            self.problem("relation-label", from_id, f"relation {from_id}->{to_id}: expected one label of {list(RelationLabel.definitions())}, found {relation.get('labels')!r}")
+            self.rejected.update((from_id, to_id))
+            return
+        regions = self.regions
+        if (from_id in self.rejected and from_id not in regions) or (to_id in self.rejected and to_id not in regions):
+            return
+        if from_id not in regions or to_id not in regions:
+            missing = [rid for rid in (from_id, to_id) if rid not in regions]
+            self.problem("relation-dangling", from_id, f"relation {label} {from_id}->{to_id}: expected regions of this annotation, found no region {missing}")
+            return
+        self.links[from_id].append((label, to_id))
+
+    def targets(self, from_id: str, label: str, tag: str, part: str | None = None) -> list[str]:
+        """Regions that ``from_id`` relates to with ``label``; a target of the wrong kind is reported."""
+        found = []
+        for link_label, to in self.links.get(from_id, ()):
+            if link_label != label:
+                continue
+            target = self.regions[to]
+            if target.tag != tag or (part and target.label != part):
+                self.problem("relation-target", from_id, f"relation {label} {from_id}->{to}: expected a {part or tag} region, found {target.tag} {target.label}")
+            else:
+                found.append(to)
+        return found
+
+    def assemble(self) -> Layers:
+        regions, layers = self.regions, self.layers
+        continuation = {rid for rid, r in regions.items() if r.tag == CLAIM_TAG and self.targets(rid, "continues", CLAIM_TAG, _CONTENT)}
+        for region in regions.values():
+            if region.tag == ENTITY_TAG:
+                layers.entities.append({**region.span, "id": region.id, "type": region.label, "wikidata": region.attributes.get(WIKIDATA_TAG)})
+            elif region.tag == FIGURE_TAG:
+                figure = self._figure(region, continuation)
+                if figure is not None:
+                    layers.figures.append(figure)
+            elif region.label == _CONTENT and region.id not in continuation:
+                claim = self._claim(region)
+                if claim is not None:
+                    layers.claims.append(claim)
+        for rid, region in regions.items():
+            if region.tag != CLAIM_TAG or region.label == _CONTENT:
+                continue
+            if rid not in self.used_parts and rid not in self.rejected:
+                self.problem("claim-part-orphan", rid, f"{region.label} region: expected a content region pointing at it, found none")
+            if region.attributes.get(MODE_TAG) is not None:
+                self.problem("attribute-misplaced", rid, f"{MODE_TAG}: belongs on the content region, found on a {region.label} region")
+        for rid, targets in self.links.items():
+            label_of = regions[rid].label
+            if label_of in (_SOURCE, _CONTENT):
+                continue
+            for label, to in targets:
+                if label in ("refers_to", "cue", "source"):
+                    self.problem("relation-target", rid, f"relation {label} {rid}->{to}: cannot start at a {regions[rid].tag} {label_of} region")
+        layers.entities.sort(key=_span_order)
+        layers.figures.sort(key=_span_order)
+        layers.claims.sort(key=_claim_order)
+        return layers
+
+    def _figure(self, region: _Region, continuation: set[str]) -> Record | None:
+        claims = self.targets(region.id, "in_claim", CLAIM_TAG, _CONTENT)
+        if len(claims) > 1:
+            self.problem("relation-repeated", region.id, f"in_claim: expected at most one claim, found {claims}")
+        attributes = region.attributes
+        if attributes.get(APPROXIMATION_TAG) is None:
+            self.problem("attribute-missing", region.id, f"{APPROXIMATION_TAG}: expected a choice on the figure region, found none")
+            return None
+        claim_id = claims[0] if claims else None
+        if claim_id in continuation:
+            self.problem("relation-target", region.id, f"in_claim: expected the first content piece of a claim, found the continuation {claim_id}")
+        record = {**region.span, "id": region.id, "kind": region.label, "approximation": attributes[APPROXIMATION_TAG]}
+        for name in _FIGURE_FIELDS:
+            record[name] = attributes.get(name)
+        record["date_inferred"] = attributes.get(DATE_INFERRED_TAG) or []
+        record["claim_id"] = claim_id
+        return record
+
+    def _claim(self, region: _Region) -> Record | None:
+        regions, links = self.regions, self.links
+        pieces = sorted(
+            (rid for rid, targets in links.items() for label, to in targets if label == "continues" and to == region.id),
+            key=lambda rid: (regions[rid].span["start"], rid),
+        )
+        self.used_parts.update(pieces)
+        self.used_parts.update(to for _, to in links.get(region.id, ()))
+        mode = region.attributes.get(MODE_TAG)
+        if mode is None:
+            if region.id not in self.rejected:
+                self.problem("attribute-missing", region.id, f"{MODE_TAG}: expected a choice on the content region, found none")
+            return None
+        for piece in pieces:
+            if regions[piece].attributes.get(MODE_TAG) not in (None, mode):
+                self.problem("attribute-misplaced", piece, f"{MODE_TAG}: the mode of a claim goes on its first content piece {region.id}, found {regions[piece].attributes[MODE_TAG]!r} here")
+        cues = self.targets(region.id, "cue", CLAIM_TAG, ClaimPart.CUE.value)
+        sources = [to for label, to in links.get(region.id, ()) if label == "source"]
+        repeated = [(name, found) for name, found in (("cue", cues), ("source", sources)) if len(found) > 1]
+        for name, found in repeated:
+            self.problem("relation-repeated", region.id, f"{name}: expected at most one, found {found}")
+        if repeated:
+            return None
+        source_span, source_entity = None, None
+        if sources:
+            target = regions[sources[0]]
+            if target.tag == ENTITY_TAG:
+                source_entity = target.id
+            elif target.label == _SOURCE:
+                source_span = _part(target.span, target.id, part_id(region.id, "source"))
+                entities = self.targets(target.id, "refers_to", ENTITY_TAG)
+                if len(entities) > 1:
+                    self.problem("relation-repeated", target.id, f"refers_to: expected at most one entity, found {entities}")
+                source_entity = entities[0] if entities else None
+            else:
+                self.problem("relation-target", region.id, f"source: expected a source or entity region, found {target.tag} {target.label}")
+                return None
+        content = [_part(region.span, None, None)]
+        content += [_part(regions[rid].span, rid, part_id(region.id, f"content{index}")) for index, rid in enumerate(pieces, start=2)]
+        return {
+            "id": region.id,
+            "mode": mode,
+            "content": content,
+            "cue": _part(regions[cues[0]].span, cues[0], part_id(region.id, "cue")) if cues else None,
+            "source": source_span,
+            "source_entity_id": source_entity,
+        }
+
+
+def _span_order(record: Record) -> tuple[int, int, str]:
+    return (record["start"], record["end"], record["id"])
+
+
+def _claim_order(record: Record) -> tuple[int, int, str]:
+    first = record["content"][0]
+    return (first["start"], first["end"], record["id"])
+
+
+def _part(span: Record, region_id: str | None, default_id: str | None) -> Record:
+    """A claim part; the id is kept only when it is not the one :func:`part_id` would give it."""
+    return {**span, "id": None if region_id == default_id else region_id}
 
 
 def results_to_layers(results: list[Any], text: str) -> Layers:
-    """Convert one Label Studio result list over ``text`` into entities, claims and figures."""
-    reader = _Reader(results, text)
-    layers = Layers(problems=reader.problems)
-    regions = reader.regions
-    links: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for relation in reader.relations:
-        from_id, to_id, label = _relation_key(relation)
-        if label not in RelationLabel.definitions():
-            layers.problems.append(RegionProblem("relation-label", from_id, f"relation {from_id}->{to_id}: expected one label of {list(RelationLabel.definitions())}, found {relation.get('labels')!r}"))
-            reader.rejected.update(rid for rid in (from_id, to_id) if isinstance(rid, str))
-            continue
-        if any(rid in reader.rejected and rid not in regions for rid in (from_id, to_id)):
-            continue
-        missing = [rid for rid in (from_id, to_id) if rid not in regions]
-        if missing:
-            layers.problems.append(RegionProblem("relation-dangling", from_id, f"relation {label} {from_id}->{to_id}: expected regions of this annotation, found no region {missing}"))
-            continue
-        links[from_id].append((label, to_id))
-
-    def expect(from_id: str, label: str, tag: str, part: str | None = None) -> list[str]:
-        targets = [to for lab, to in links.get(from_id, []) if lab == label]
-        wrong = [to for to in targets if regions[to].tag != tag or (part and regions[to].label != part)]
-        for to in wrong:
-            layers.problems.append(RegionProblem("relation-target", from_id, f"relation {label} {from_id}->{to}: expected a {part or tag} region, found {regions[to].tag} {regions[to].label}"))
-        return [to for to in targets if to not in wrong]
-
-    used_parts: set[str] = set()
-    continuation = {rid for rid, region in regions.items() if region.tag == CLAIM_TAG and expect(rid, "continues", CLAIM_TAG, "content")}
-    for region in regions.values():
-        if region.tag == ENTITY_TAG:
-            layers.entities.append(_entity(region, layers))
-        elif region.tag == FIGURE_TAG:
-            layers.figures.append(_figure(region, expect(region.id, "in_claim", CLAIM_TAG, "content"), continuation, layers))
-        elif region.label == ClaimPart.CONTENT.value and region.id not in continuation:
-            claim = _claim(region, regions, links, expect, used_parts, layers, reader.rejected)
-            if claim is not None:
-                layers.claims.append(claim)
-    for rid, region in regions.items():
-        if region.tag != CLAIM_TAG or region.label == ClaimPart.CONTENT.value:
-            continue
-        if rid not in used_parts and rid not in reader.rejected:
-            layers.problems.append(RegionProblem("claim-part-orphan", rid, f"{region.label} region: expected a content region pointing at it, found none"))
-        if region.attributes.get(MODE_TAG) is not None:
-            layers.problems.append(RegionProblem("attribute-misplaced", rid, f"{MODE_TAG}: belongs on the content region, found on a {region.label} region"))
-    _check_refers_to_origins(layers, regions, links)
-    layers.entities = [e for e in layers.entities if e is not None]
-    layers.figures = [f for f in layers.figures if f is not None]
-    for items in (layers.entities, layers.claims, layers.figures):
-        items.sort(key=_order)
-    return layers
-
-
-def _order(item) -> tuple[int, int, str]:
-    span = item.content[0] if isinstance(item, Claim) else item
-    return (span.start, span.end, item.id)
-
-
-def _check_refers_to_origins(layers: Layers, regions: dict[str, _Region], links: dict[str, list[tuple[str, str]]]) -> None:
-    """A refers_to relation must start at a source region (those are checked with their claim)."""
-    for rid, targets in links.items():
-        if regions[rid].label == ClaimPart.SOURCE.value:
-            continue
-        for label, to in targets:
-            if label in ("refers_to", "cue", "source") and regions[rid].label != ClaimPart.CONTENT.value:
-                layers.problems.append(RegionProblem("relation-target", rid, f"relation {label} {rid}->{to}: cannot start at a {regions[rid].tag} {regions[rid].label} region"))
-
-
-def _build(model, region_id: str, layers: Layers, **fields):
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        for error in exc.errors():
-            path = ".".join(str(part) for part in error["loc"])
-            layers.problems.append(RegionProblem("region-invalid", region_id, f"{path}: {error['msg']}, found {error.get('input')!r}"))
-        return None
-
-
-def _entity(region: _Region, layers: Layers) -> Entity | None:
-    return _build(Entity, region.id, layers, id=region.id, type=region.label, wikidata=region.attributes.get(WIKIDATA_TAG), **region.span.model_dump())
-
-
-def _figure(region: _Region, claims: list[str], continuation: set[str], layers: Layers) -> Figure | None:
-    if len(claims) > 1:
-        layers.problems.append(RegionProblem("relation-repeated", region.id, f"in_claim: expected at most one claim, found {claims}"))
-    if APPROXIMATION_TAG not in region.attributes or region.attributes[APPROXIMATION_TAG] is None:
-        layers.problems.append(RegionProblem("attribute-missing", region.id, f"{APPROXIMATION_TAG}: expected a choice on the figure region, found none"))
-        return None
-    claim_id = claims[0] if claims else None
-    if claim_id in continuation:
-        layers.problems.append(RegionProblem("relation-target", region.id, f"in_claim: expected the first content piece of a claim, found the continuation {claim_id}"))
-    attributes = {name: region.attributes.get(name) for name in (*NUMBER_TAGS, *TEXT_ATTRIBUTE_TAGS)}
-    return _build(
-        Figure,
-        region.id,
-        layers,
-        id=region.id,
-        kind=region.label,
-        approximation=region.attributes[APPROXIMATION_TAG],
-        date_inferred=region.attributes.get(DATE_INFERRED_TAG, []),
-        claim_id=claim_id,
-        **attributes,
-        **region.span.model_dump(),
-    )
-
-
-def _part(span: Span, region_id: str | None, default_id: str | None) -> ClaimSpan:
-    """A claim part; the id is kept only when it is not the one :func:`part_id` would give it."""
-    return ClaimSpan(id=None if region_id == default_id else region_id, **span.model_dump())
-
-
-def _claim(region: _Region, regions, links, expect, used_parts: set[str], layers: Layers, rejected: set[str]) -> Claim | None:
-    pieces = sorted((rid for rid, targets in links.items() for label, to in targets if label == "continues" and to == region.id), key=lambda rid: (regions[rid].span.start, rid))
-    used_parts.update(pieces + [to for _, to in links.get(region.id, [])])
-    mode = region.attributes.get(MODE_TAG)
-    if mode is None:
-        if region.id not in rejected:
-            layers.problems.append(RegionProblem("attribute-missing", region.id, f"{MODE_TAG}: expected a choice on the content region, found none"))
-        return None
-    for piece in pieces:
-        if regions[piece].attributes.get(MODE_TAG) not in (None, mode):
-            layers.problems.append(RegionProblem("attribute-misplaced", piece, f"{MODE_TAG}: the mode of a claim goes on its first content piece {region.id}, found {regions[piece].attributes[MODE_TAG]!r} here"))
-    cues = expect(region.id, "cue", CLAIM_TAG, ClaimPart.CUE.value)
-    sources = [to for label, to in links.get(region.id, []) if label == "source"]
-    problems_before = len(layers.problems)
-    for name, found in (("cue", cues), ("source", sources)):
-        if len(found) > 1:
-            layers.problems.append(RegionProblem("relation-repeated", region.id, f"{name}: expected at most one, found {found}"))
-    if len(layers.problems) > problems_before:
-        return None
-    source_span, source_entity = None, None
-    if sources:
-        target = regions[sources[0]]
-        if target.tag == ENTITY_TAG:
-            source_entity = target.id
-        elif target.label == ClaimPart.SOURCE.value:
-            source_span = _part(target.span, target.id, part_id(region.id, "source"))
-            entities = expect(target.id, "refers_to", ENTITY_TAG)
-            if len(entities) > 1:
-                layers.problems.append(RegionProblem("relation-repeated", target.id, f"refers_to: expected at most one entity, found {entities}"))
-            source_entity = entities[0] if entities else None
-        else:
-            layers.problems.append(RegionProblem("relation-target", region.id, f"source: expected a source or entity region, found {target.tag} {target.label}"))
-            return None
-    return _build(
-        Claim,
-        region.id,
-        layers,
-        id=region.id,
-        mode=mode,
-        content=[_part(region.span, None, None)]
-        + [_part(regions[rid].span, rid, part_id(region.id, f"content{index}")) for index, rid in enumerate(pieces, start=2)],
-        cue=_part(regions[cues[0]].span, cues[0], part_id(region.id, "cue")) if cues else None,
-        source=source_span,
-        source_entity_id=source_entity,
-    )
+    """Convert one Label Studio result list over ``text`` into entity, claim and figure records."""
+    return _Assembler(_Reader(results, text)).assemble()

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..model import AnnotationSet, ArticleRevision, LabelStudioOrigin
+from pydantic import ValidationError
+
+from ..model import AnnotationSet, ArticleRevision
 from ..vocab import SetKind
 from .results import RegionProblem, results_to_layers, set_to_results
 
@@ -52,11 +54,14 @@ class TaskProblem:
 
 @dataclass
 class ConvertedTask:
+    """One task's annotation sets, as models and as the plain records they were validated from."""
+
     task_id: Any
     article_id: str
     text: str
     text_sha256: str
     sets: list[AnnotationSet] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[TaskProblem] = field(default_factory=list)
 
 
@@ -119,14 +124,15 @@ ArticleLookup = Callable[[str], list[ArticleRevision]]
 
 def _origin_set(
     task: dict[str, Any], kind: SetKind, item: dict[str, Any], text_sha: str, users: dict[int, str], problems: list[TaskProblem], article_id: str
-) -> AnnotationSet | None:
+) -> tuple[AnnotationSet, dict[str, Any]] | None:
+    """The annotation set of one Label Studio annotation, draft or prediction, and its plain record."""
     letter = {SetKind.ANNOTATION: "a", SetKind.DRAFT: "d", SetKind.PREDICTION: "p"}[kind]
     item_id = item.get("id")
     project = task.get("project")
     label = f"{kind.value}={item_id}"
     set_id = f"ls-{project}-{letter}{item_id}" if project is not None else f"ls-{letter}{item_id}"
     result = item.get("result")
-    if not isinstance(result, list):
+    if type(result) is not list:
         problems.append(TaskProblem("result-invalid", f"result: expected a list, found {type(result).__name__}", task.get("id"), label, None, article_id))
         return None
     layers = results_to_layers(result, task["data"]["text"])
@@ -135,34 +141,53 @@ def _origin_set(
     if layers.problems:
         return None
     completed_by = item.get("completed_by") if kind is SetKind.ANNOTATION else None
-    if isinstance(completed_by, dict):
+    if type(completed_by) is dict:
         completed_by = completed_by.get("id")
-    annotator = users.get(completed_by) if isinstance(completed_by, int) else None
+    annotator = users.get(completed_by) if type(completed_by) is int else None
     if kind is SetKind.DRAFT:
-        annotator = item.get("user") if isinstance(item.get("user"), str) else None
-    origin = LabelStudioOrigin(
-        project_id=project if isinstance(project, int) else None,
-        task_id=task.get("id") if isinstance(task.get("id"), int) else None,
-        annotation_id=item_id if isinstance(item_id, int) else None,
-        completed_by=completed_by if isinstance(completed_by, int) else None,
-        lead_time=float(item["lead_time"]) if isinstance(item.get("lead_time"), (int, float)) else None,
-        ground_truth=bool(item.get("ground_truth", False)),
-        was_cancelled=bool(item.get("was_cancelled", False)),
-        model_version=item.get("model_version") if kind is SetKind.PREDICTION else None,
-    )
-    return AnnotationSet(
-        set_id=set_id,
-        kind=kind,
-        annotator=annotator,
-        tool=TOOL,
-        created_at=item.get("created_at"),
-        updated_at=item.get("updated_at"),
-        article_sha256=text_sha,
-        label_studio=origin,
-        entities=layers.entities,
-        claims=layers.claims,
-        figures=layers.figures,
-    )
+        annotator = item.get("user") if type(item.get("user")) is str else None
+    lead_time = item.get("lead_time")
+    record = {
+        "set_id": set_id,
+        "kind": kind.value,
+        "annotator": annotator,
+        "tool": TOOL,
+        "created_at": item.get("created_at"),
+        "updated_at": item.get("updated_at"),
+        "article_sha256": text_sha,
+        "label_studio": {
+            "project_id": project if type(project) is int else None,
+            "task_id": task.get("id") if type(task.get("id")) is int else None,
+            "annotation_id": item_id if type(item_id) is int else None,
+            "completed_by": completed_by if type(completed_by) is int else None,
+            "lead_time": float(lead_time) if type(lead_time) in (int, float) else None,
+            "ground_truth": bool(item.get("ground_truth", False)),
+            "was_cancelled": bool(item.get("was_cancelled", False)),
+            "model_version": item.get("model_version") if kind is SetKind.PREDICTION else None,
+        },
+        "entities": layers.entities,
+        "claims": layers.claims,
+        "figures": layers.figures,
+    }
+    try:
+        return AnnotationSet.model_validate(record), record
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(_validation_problem(error, record, task.get("id"), label, article_id))
+        return None
+
+
+_LAYER_OF = {"entities": "entity", "claims": "claim", "figures": "figure"}
+
+
+def _validation_problem(error: dict[str, Any], record: dict[str, Any], task_id: Any, annotation: str, article_id: str) -> TaskProblem:
+    """A model validation error, located at the region it comes from."""
+    loc = list(error["loc"])
+    region_id = None
+    if len(loc) >= 2 and loc[0] in _LAYER_OF and type(loc[1]) is int:
+        region_id = record[loc[0]][loc[1]].get("id")
+    path = ".".join(str(part) for part in loc)
+    return TaskProblem("region-invalid", f"{path}: {error['msg']}, found {error.get('input')!r}", task_id, annotation, region_id, article_id)
 
 
 def _from_region(problem: RegionProblem, task_id: Any, annotation: str, article_id: str) -> TaskProblem:
@@ -172,7 +197,7 @@ def _from_region(problem: RegionProblem, task_id: Any, annotation: str, article_
 def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None = None) -> ConvertedTask | list[TaskProblem]:
     """Convert one exported task; returns the problems instead when the task itself is unusable."""
     users = users or {}
-    if not isinstance(task, dict):
+    if type(task) is not dict:
         return [TaskProblem("task-invalid", f"expected a task object, found {type(task).__name__}")]
     task_id = task.get("id")
     data = task.get("data")
@@ -197,8 +222,13 @@ def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None 
     if problems:
         return problems
     converted = ConvertedTask(task_id, article_id, text, sha)
-    items = [(SetKind.ANNOTATION, a) for a in task.get("annotations") or []] + [(SetKind.DRAFT, d) for d in task.get("drafts") or []]
-    for prediction in task.get("predictions") or []:
+    lists = {key: task.get(key) or [] for key in ("annotations", "drafts", "predictions")}
+    for key, value in lists.items():
+        if type(value) is not list:
+            converted.problems.append(TaskProblem("task-invalid", f"{key}: expected a list, found {value!r}", task_id, None, None, article_id))
+            lists[key] = []
+    items = [(SetKind.ANNOTATION, a) for a in lists["annotations"]] + [(SetKind.DRAFT, d) for d in lists["drafts"]]
+    for prediction in lists["predictions"]:
         if isinstance(prediction, dict):
             items.append((SetKind.PREDICTION, prediction))
         else:
@@ -209,7 +239,8 @@ def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None 
         if not isinstance(item, dict):
             converted.problems.append(TaskProblem("annotation-invalid", f"{kind.value}: expected an object, found {item!r}", task_id, None, None, article_id))
             continue
-        aset = _origin_set(task, kind, item, sha, users, converted.problems, article_id)
-        if aset is not None:
-            converted.sets.append(aset)
+        converted_set = _origin_set(task, kind, item, sha, users, converted.problems, article_id)
+        if converted_set is not None:
+            converted.sets.append(converted_set[0])
+            converted.records.append(converted_set[1])
     return converted

@@ -1,0 +1,227 @@
+"""Label Studio exports -> ``articles`` and ``annotation_sets`` Parquet, streamed, in parallel.
+
+The exports are first scanned for the byte range of every task (no parsing). Every
+``TASKS_PER_SHARD`` consecutive tasks make one shard, converted by one worker process that
+parses its tasks, converts and checks them through the model, and writes row groups as it
+goes. Shards depend on the tasks only, never on the number of workers, so 1 or N workers,
+streaming or not, give the same files. Nothing is moved into place unless every task converts.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import multiprocessing
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import ConversionError
+from .hf.features import config_features
+from .hf.parquet_io import COMPRESSION, ShardWriter, arrow_schema, shard_name
+from .hf.rows import text_article_row
+from .labelstudio.collect import Collected
+from .labelstudio.corpus_io import corpus_lookup
+from .labelstudio.export import export_files, iter_tasks, read_task_range, task_spans
+from .labelstudio.tasks import TaskProblem, task_to_sets
+from .store import Corpus
+
+CONFIGS = ("articles", "annotation_sets")
+TASKS_PER_SHARD = 2_500
+DEFAULT_RELEASE = "labelstudio-export"
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    index: int
+    pieces: tuple[tuple[str, np.ndarray], ...]
+
+    @property
+    def tasks(self) -> int:
+        return sum(len(spans) for _, spans in self.pieces)
+
+
+@dataclass
+class ShardOutcome:
+    index: int
+    tasks: int = 0
+    sets: int = 0
+    regions: int = 0
+    problems: list[TaskProblem] = field(default_factory=list)
+    files: dict[str, list[str]] = field(default_factory=dict)
+
+
+def plan_shards(files: list[Path], tasks_per_shard: int = TASKS_PER_SHARD) -> Iterator[ShardJob]:
+    """Cut the tasks of the export files, in order, into shards of ``tasks_per_shard`` tasks.
+
+    A generator: each shard is handed out as soon as the scan has found its tasks, so that
+    workers start converting while the rest of the exports is being scanned.
+    """
+    pieces: list[tuple[str, np.ndarray]] = []
+    room, index = tasks_per_shard, 0
+    for path in files:
+        for spans in task_spans(path, chunk=tasks_per_shard):
+            while len(spans):
+                take, spans = spans[:room], spans[room:]
+                pieces.append((str(path), take))
+                room -= len(take)
+                if room == 0:
+                    yield ShardJob(index, tuple(pieces))
+                    index, pieces, room = index + 1, [], tasks_per_shard
+    if pieces:
+        yield ShardJob(index, tuple(pieces))
+
+
+def _job_tasks(job: ShardJob) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, spans in job.pieces:
+        for task in read_task_range(Path(path), spans):
+            yield path, task
+
+
+def convert_shard(job: ShardJob, staging: str, corpus_root: str, release: str) -> ShardOutcome:
+    """Convert one shard's tasks and write its rows; runs in a worker process."""
+    with _collector_paused():
+        return _convert_tasks(job.index, _job_tasks(job), Path(staging), Corpus(corpus_root), release)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector.
+
+    Converting builds millions of small containers and no cycles; collecting them again and
+    again is what makes large conversions slow.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release: str) -> ShardOutcome:
+    features = config_features()
+    lookup = corpus_lookup(corpus)
+    prefix = f"shard-{index:05d}-"
+    writers = {name: ShardWriter(staging / name, arrow_schema(features[name], name, release), 10**9, prefix=prefix) for name in CONFIGS}
+    outcome = ShardOutcome(index)
+    seen_articles: set[tuple[str, str]] = set()
+    for path, task in tasks:
+        outcome.tasks += 1
+        converted = task_to_sets(task, lookup)
+        if isinstance(converted, list):
+            outcome.problems += [_sourced(p, path) for p in converted]
+            continue
+        outcome.problems += [_sourced(p, path) for p in converted.problems]
+        outcome.sets += len(converted.records)
+        outcome.regions += sum(len(r["entities"]) + len(r["claims"]) + len(r["figures"]) for r in converted.records)
+        revisions = lookup(converted.article_id)
+        record = next((r for r in revisions if r.text_sha256 == converted.text_sha256), None)
+        key = (converted.article_id, converted.text_sha256)
+        if key not in seen_articles:
+            seen_articles.add(key)
+            writers["articles"].write([text_article_row(converted.article_id, converted.text, converted.text_sha256, record)])
+        revision = record.revision if record else None
+        writers["annotation_sets"].write({"article_id": converted.article_id, "revision": revision, **r} for r in converted.records)
+    outcome.files = {name: [str(p) for p in writer.close(rename=False)] for name, writer in writers.items()}
+    return outcome
+
+
+def _sourced(problem: TaskProblem, path: str) -> TaskProblem:
+    return replace(problem, source=path)
+
+
+def _run(
+    files: list[Path], staging: Path, corpus: Corpus, release: str, workers: int, tasks_per_shard: int, progress: Callable[[int], None] | None
+) -> list[ShardOutcome]:
+    if workers <= 1:
+        return _run_here(files, staging, corpus, release, tasks_per_shard, progress)
+    args = (str(staging), str(corpus.root), release)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in plan_shards(files, tasks_per_shard)]
+        outcomes = []
+        for tasks, future in submitted:
+            outcomes.append(future.result())
+            if progress:
+                progress(tasks)
+    return outcomes
+
+
+def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, tasks_per_shard: int, progress) -> list[ShardOutcome]:
+    """One process, one pass over the exports: the same shards as the workers make."""
+    tasks = ((str(path), task) for path in files for task in iter_tasks(path))
+    outcomes = []
+    with _collector_paused():
+        while True:
+            first = next(tasks, None)
+            if first is None:
+                return outcomes
+            shard = itertools.chain([first], itertools.islice(tasks, tasks_per_shard - 1))
+            outcomes.append(_convert_tasks(len(outcomes), shard, staging, corpus, release))
+            gc.collect()
+            if progress:
+                progress(outcomes[-1].tasks)
+
+
+def _finish(staging: Path, outcomes: list[ShardOutcome], release: str) -> dict[str, list[Path]]:
+    """Number every config's parts in shard order; a config with no rows gets one empty file."""
+    features = config_features()
+    files: dict[str, list[Path]] = {}
+    for name in CONFIGS:
+        parts = [Path(p) for outcome in outcomes for p in outcome.files.get(name, [])]
+        if not parts:
+            parts = [_empty_part(staging / name, arrow_schema(features[name], name, release))]
+        files[name] = []
+        for index, part in enumerate(parts):
+            target = part.with_name(shard_name(index, len(parts)))
+            part.rename(target)
+            files[name].append(target)
+    return files
+
+
+def _empty_part(folder: Path, schema: pa.Schema) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "part-empty.parquet"
+    pq.write_table(schema.empty_table(), path, compression=COMPRESSION)
+    return path
+
+
+def labelstudio_to_hf(
+    paths: Iterable[Path],
+    target: Path,
+    corpus: Corpus,
+    workers: int = 1,
+    release: str = DEFAULT_RELEASE,
+    progress: Callable[[int], None] | None = None,
+    tasks_per_shard: int = TASKS_PER_SHARD,
+) -> tuple[dict[str, list[Path]], Collected]:
+    """Convert Label Studio exports into Parquet shards under ``target``; all or nothing.
+
+    Tasks may hold articles that are not in the corpus: the task's text is then the article.
+    """
+    target, paths = Path(target), list(paths)
+    files = export_files(paths)
+    staging = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        outcomes = _run(files, staging, corpus, release, workers, tasks_per_shard, progress)
+        collected = Collected(tasks=sum(o.tasks for o in outcomes), sets=sum(o.sets for o in outcomes), regions=sum(o.regions for o in outcomes))
+        collected.problems = [p for o in outcomes for p in o.problems]
+        if collected.errors:
+            raise ConversionError(f"{', '.join(map(str, paths))}: {len(collected.errors)} problem(s); nothing was written", collected.errors)
+        files = _finish(staging, outcomes, release)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {name: [target / name / p.name for p in parts] for name, parts in files.items()}, collected

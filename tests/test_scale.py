@@ -1,0 +1,87 @@
+"""Conversion at scale: the same Parquet whichever path produced it, and engines that read it as it is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import REPO
+from newsclaims.hf.features import config_features
+from newsclaims.hf.parquet_io import arrow_schema
+from newsclaims.labelstudio.tasks import task_to_sets
+from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf
+from newsclaims.store import Corpus
+from newsclaims.synthetic import write_synthetic_export
+
+N_TASKS = 60
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scale") / "export.json"
+    write_synthetic_export(path, N_TASKS, seed=7)
+    return path
+
+
+def release_bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.parquet"))}
+
+
+def convert(export: Path, target: Path, **options) -> dict[str, list[Path]]:
+    files, collected = labelstudio_to_hf([export], target, Corpus(target.parent / "empty"), tasks_per_shard=25, **options)
+    assert collected.errors == [] and collected.tasks == N_TASKS
+    return files
+
+
+def test_one_or_two_workers_give_the_same_bytes(export: Path, tmp_path: Path):
+    one = convert(export, tmp_path / "one", workers=1)
+    convert(export, tmp_path / "two", workers=2)
+    assert len(one["annotation_sets"]) == 3
+    assert release_bytes(tmp_path / "one") == release_bytes(tmp_path / "two")
+
+
+def test_split_exports_give_the_same_bytes_as_one(export: Path, tmp_path: Path):
+    tasks = json.loads(export.read_bytes())
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "a.json").write_text(json.dumps(tasks[:17], indent=1), encoding="utf-8")
+    (parts / "b.json").write_text(json.dumps(tasks[17:]), encoding="utf-8")
+    convert(export, tmp_path / "whole", workers=1)
+    files, collected = labelstudio_to_hf([parts], tmp_path / "split", Corpus(tmp_path / "empty"), tasks_per_shard=25, workers=2)
+    assert release_bytes(tmp_path / "whole") == release_bytes(tmp_path / "split")
+
+
+def test_streamed_release_equals_an_in_memory_conversion(export: Path, tmp_path: Path):
+    files = convert(export, tmp_path / "streamed", workers=2)
+    rows = []
+    for task in json.loads(export.read_bytes()):
+        converted = task_to_sets(task, lambda article_id: [])
+        rows += [{"article_id": converted.article_id, "revision": None, **s.model_dump(mode="json")} for s in converted.sets]
+    expected = pa.Table.from_pylist(rows, schema=arrow_schema(config_features()["annotation_sets"], "annotation_sets", DEFAULT_RELEASE))
+    streamed = pa.concat_tables([pq.read_table(p) for p in files["annotation_sets"]])
+    assert streamed.equals(expected)
+
+
+def test_datasets_streaming_and_duckdb_read_the_shards(export: Path, tmp_path: Path):
+    import datasets
+
+    convert(export, tmp_path / "release", workers=1)
+    pattern = str(tmp_path / "release" / "annotation_sets" / "*.parquet")
+    streamed = datasets.load_dataset("parquet", data_files=pattern, split="train", streaming=True)
+    assert sum(1 for _ in streamed) == N_TASKS
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{pattern}')").fetchall()[0][0] == N_TASKS
+    regions = duckdb.sql(f"SELECT sum(len(entities) + len(claims) + len(figures)) FROM read_parquet('{pattern}')").fetchall()[0][0]
+    assert regions == N_TASKS * 21
+
+
+def test_the_release_reads_in_streaming_mode():
+    import datasets
+
+    pattern = str(REPO / "corpus" / "parquet" / "figures" / "*.parquet")
+    rows = list(datasets.load_dataset("parquet", data_files=pattern, split="train", streaming=True))
+    assert len(rows) == duckdb.sql(f"SELECT count(*) FROM read_parquet('{pattern}')").fetchall()[0][0] > 0
