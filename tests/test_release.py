@@ -237,3 +237,21 @@ def test_reading_another_schema_version_names_both(tmp_path: Path):
     pq.write_table(table.replace_schema_metadata(metadata), shard)
     with pytest.raises(ConversionError, match=rf"reads schema version {SCHEMA_VERSION}, the file has '0.1.0'"):
         hf_to_corpus(corpus.parquet_dir, corpus)
+
+
+def test_a_shard_of_zero_span_rows_reads_with_the_others(tmp_path: Path):
+    """The explicit schema makes empty lists typed: a shard with no span at all reads like any other."""
+    import datasets
+
+    corpus = _many_article_corpus(tmp_path / "corpus")
+    emptied = corpus.load_annotations("a")
+    for aset in emptied.sets:
+        aset.entities, aset.claims, aset.figures = [], [], []
+    corpus.save_annotations(emptied)
+    result = build_release(corpus, RELEASE_VERSION, ShardLimits(articles=1, annotation_sets=1, flat=5))
+    first = pq.read_table(result.files["articles"][0])
+    assert first.column("article_id").to_pylist() == ["a"] and first.column("entities").to_pylist() == [[]]
+    assert len({pq.read_schema(p).to_string() for p in result.files["articles"]}) == 1
+    loaded = datasets.load_dataset("parquet", data_files=[str(p) for p in result.files["articles"]], split="train", cache_dir=str(tmp_path / "cache"))
+    assert loaded.num_rows == 7 and loaded.features == config_features()["articles"]
+    assert sum(len(row["entities"]) for row in loaded) == 6 * 2

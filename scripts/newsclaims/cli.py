@@ -28,9 +28,7 @@ from .store import Corpus
 from .summary import corpus_summary
 from .validate import ERROR, WARNING, Problem, validate_corpus
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-Handler = Callable[[argparse.Namespace], int]
+EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def _corpus(args: argparse.Namespace) -> Corpus:
@@ -164,26 +162,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
             print(f"wrote {path}")
     elif route == ("labelstudio", "corpus"):
         _needed(source, "--from labelstudio EXPORT.json [MORE ...]")
-        try:
-            written, collected = labelstudio_to_corpus(sources, corpus)
-        except ConversionError as exc:
-            _write_report(args.report, exc.problems, None)
-            raise
-        _write_report(args.report, collected.problems, collected)
-        _print_warnings(collected.problems)
+        written, collected = _reported(args.report, lambda: labelstudio_to_corpus(sources, corpus))
         print(f"{collected.tasks} task(s), {collected.sets} annotation set(s), {collected.regions} annotation(s) converted")
         for path in written:
             print(f"wrote {path}")
     elif route == ("labelstudio", "hf"):
         _needed(source, "--from labelstudio EXPORT.json [MORE ...]")
-        try:
-            with progress_bar("converting tasks") as advance:
-                files, collected = labelstudio_to_hf(sources, _needed(target, "--to hf DIR"), corpus, workers=args.workers, progress=advance)
-        except ConversionError as exc:
-            _write_report(args.report, exc.problems, None)
-            raise
-        _write_report(args.report, collected.problems, collected)
-        _print_warnings(collected.problems)
+        with progress_bar("converting tasks") as advance:
+            files, collected = _reported(args.report, lambda: labelstudio_to_hf(sources, _needed(target, "--to hf DIR"), corpus, workers=args.workers, progress=advance))
         print(f"{collected.tasks} task(s), {collected.regions} annotation(s) converted")
         for name, paths in files.items():
             print(f"{name}: {len(paths)} file(s) under {target / name}")
@@ -212,6 +198,18 @@ def _print_warnings(problems: list) -> None:
             print(problem.format(), file=sys.stderr)
 
 
+def _reported(report: str | None, conversion: Callable[[], tuple]) -> tuple:
+    """Run a conversion that returns (result, collected); write ``report`` and print warnings either way."""
+    try:
+        result, collected = conversion()
+    except ConversionError as exc:
+        _write_report(report, exc.problems, None)
+        raise
+    _write_report(report, collected.problems, collected)
+    _print_warnings(collected.problems)
+    return result, collected
+
+
 def _write_report(path: str | None, problems: list, collected) -> None:
     if path is None:
         return
@@ -228,14 +226,11 @@ def cmd_ls_push(args: argparse.Namespace) -> int:
 
 
 def cmd_ls_pull(args: argparse.Namespace) -> int:
-    try:
-        result = pull(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project)
-    except ConversionError as exc:
-        _write_report(args.report, exc.problems, None)
-        raise
-    collected = result.collected
-    _write_report(args.report, collected.problems, collected)
-    _print_warnings(collected.problems)
+    def run() -> tuple:
+        pulled = pull(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project)
+        return pulled, pulled.collected
+
+    result, collected = _reported(args.report, run)
     print(f"project {result.project_id} ({args.project}): {collected.tasks} task(s), {collected.sets} annotation set(s), {collected.regions} annotation(s)")
     for path in result.written:
         print(f"wrote {path}")
