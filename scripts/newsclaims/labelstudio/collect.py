@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from ..model import AnnotationSet
-from .tasks import ArticleLookup, ConvertedTask, TaskProblem, task_to_sets
+from .tasks import ArticleLookup, TaskProblem, task_to_sets
 
 
 @dataclass
@@ -24,26 +24,16 @@ class Collected:
         return [p for p in self.problems if p.level == "error"]
 
 
-def collect(
-    sources: Iterable[tuple[str, Iterable[Any]]],
-    lookup: ArticleLookup,
-    users: dict[int, str] | None = None,
-    on_task: Callable[[ConvertedTask], None] | None = None,
-    keep_sets: bool = True,
-) -> Collected:
-    """Convert every task of every (source name, tasks).
-
-    ``on_task`` sees each converted task, to stream it elsewhere; with ``keep_sets`` false
-    the sets are not also kept in memory.
-    """
+def collect(sources: Iterable[tuple[str, Iterable[Any]]], lookup: ArticleLookup, users: dict[int, str] | None = None) -> Collected:
+    """Convert every task of every (source name, tasks), keeping the sets by article."""
     collected = Collected()
     for source, tasks in sources:
         for task in tasks:
-            _collect_task(collected, source, task, lookup, users, on_task, keep_sets)
+            _collect_task(collected, source, task, lookup, users)
     return collected
 
 
-def _collect_task(collected: Collected, source: str, task: Any, lookup: ArticleLookup, users, on_task, keep_sets: bool) -> None:
+def _collect_task(collected: Collected, source: str, task: Any, lookup: ArticleLookup, users: dict[int, str] | None) -> None:
     collected.tasks += 1
     converted = task_to_sets(task, lookup, users)
     if isinstance(converted, list):
@@ -51,9 +41,7 @@ def _collect_task(collected: Collected, source: str, task: Any, lookup: ArticleL
         return
     collected.problems += [replace(p, source=source) for p in converted.problems]
     collected.projects.add(task.get("project"))
-    if keep_sets:
-        collected.sets_by_article[converted.article_id].extend(converted.sets)
+    collected.sets_by_article[converted.article_id].extend(converted.sets)
     collected.sets += len(converted.sets)
     collected.regions += sum(len(s.entities) + len(s.claims) + len(s.figures) for s in converted.sets)
-    if on_task is not None:
-        on_task(converted)
+

@@ -24,9 +24,9 @@ def corpus_lookup(corpus: Corpus) -> Callable[[str], list[ArticleRevision]]:
     return lambda article_id: by_article.get(article_id, [])
 
 
-def read_exports(paths: list[Path], corpus: Corpus, users: dict[int, str] | None = None, **options) -> Collected:
+def read_exports(paths: list[Path], corpus: Corpus, users: dict[int, str] | None = None) -> Collected:
     files = export_files(paths)
-    return collect(((str(f), iter_tasks(f)) for f in files), corpus_lookup(corpus), users, **options)
+    return collect(((str(f), iter_tasks(f)) for f in files), corpus_lookup(corpus), users)
 
 
 def collected_into_corpus(collected: Collected, corpus: Corpus, source: str) -> list[Path]:
