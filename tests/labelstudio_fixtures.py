@@ -17,6 +17,7 @@ from label_studio_sdk import LabelStudio
 from newsclaims.labelstudio.local import (
     LabelStudioServerError,
     LocalServer,
+    ServerAccess,
     create_annotator,
     ensure_installed,
     free_port,
@@ -33,22 +34,10 @@ CLIENT_TIMEOUT = 60.0
 
 
 @dataclass
-class LabelStudioHandle:
+class LabelStudioHandle(ServerAccess):
     server: LocalServer
     token: str = field(repr=False)
     client: LabelStudio = field(repr=False)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def admin_email(self) -> str:
-        return self.server.admin_email
-
-    @property
-    def admin_password(self) -> str:
-        return self.server.admin_password
 
     def new_annotator(self, email: str, password: str) -> tuple[int, str, LabelStudio]:
         """A user who can log in with ``password``: (user id, its token, a client acting as it)."""

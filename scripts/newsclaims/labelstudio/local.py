@@ -331,6 +331,24 @@ class LocalServer:
         self.stop()
 
 
+class ServerAccess:
+    """Where a running server is and how its admin logs in, for objects that hold a ``server``."""
+
+    server: LocalServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def admin_email(self) -> str:
+        return self.server.admin_email
+
+    @property
+    def admin_password(self) -> str:
+        return self.server.admin_password
+
+
 def _login(url: str, email: str, password: str, timeout: float) -> requests.Session:
     """A session logged in through the HTML form (Django session cookie + CSRF)."""
     session = requests.Session()

@@ -24,7 +24,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from ..store import Corpus
-from .local import HTTP_TIMEOUT, LS_VERSION, LabelStudioServerError, LocalServer, ensure_installed, is_installed, personal_access_token
+from .local import HTTP_TIMEOUT, LS_VERSION, LabelStudioServerError, LocalServer, ServerAccess, ensure_installed, is_installed, personal_access_token
 from .sync import push
 
 ADMIN_EMAIL = "admin@newsclaims.local"
@@ -32,7 +32,7 @@ ADMIN_FILE = "admin.json"
 
 
 @dataclass
-class StudioSession:
+class StudioSession(ServerAccess):
     """What ``run_studio`` set up. ``server`` is stopped when ``run_studio`` waited, running
     when it returned early (then the caller stops it)."""
 
@@ -40,18 +40,6 @@ class StudioSession:
     project_id: int
     project_url: str
     push_result: Any = field(repr=False)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def admin_email(self) -> str:
-        return self.server.admin_email
-
-    @property
-    def admin_password(self) -> str:
-        return self.server.admin_password
 
 
 def _write_private_json(path: Path, obj: Any) -> None:
