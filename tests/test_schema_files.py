@@ -45,3 +45,17 @@ def test_label_values_come_from_the_vocabularies():
     root = etree.fromstring(generated_files()["labelstudio-config.xml"].encode())
     values = [label.get("value") for label in root.iter("Label") if label.getparent().get("name") == "entity"]
     assert values == [member.value for member in EntityType]
+
+
+def test_every_field_and_value_has_a_definition():
+    import inspect
+
+    from pydantic import BaseModel
+
+    from newsclaims import model, vocab
+
+    models = [cls for _, cls in inspect.getmembers(model, inspect.isclass) if issubclass(cls, BaseModel) and cls.__module__ == model.__name__]
+    missing = [f"{cls.__name__}.{name}" for cls in models for name, info in cls.model_fields.items() if not info.description]
+    assert models and missing == []
+    enums = [cls for _, cls in inspect.getmembers(vocab, inspect.isclass) if issubclass(cls, vocab.DefinedEnum) and cls is not vocab.DefinedEnum]
+    assert enums and all(member.definition for enum in enums for member in enum)

@@ -119,9 +119,9 @@ class AnnotationSet(Record):
     updated_at: str | None = Field(default=None, description="When it was last changed, ISO 8601.")
     article_sha256: Sha256 = Field(description="SHA-256 of the article revision this set annotates.")
     label_studio: LabelStudioOrigin | None = Field(default=None, description="Label Studio provenance, when it came from there.")
-    entities: list[Entity] = Field(default_factory=list)
-    claims: list[Claim] = Field(default_factory=list)
-    figures: list[Figure] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list, description="Every entity mention, in text order.")
+    claims: list[Claim] = Field(default_factory=list, description="Every claim, in the order of their first content span.")
+    figures: list[Figure] = Field(default_factory=list, description="Every figure, in text order.")
 
 
 class AnnotationFile(Record):
@@ -129,7 +129,7 @@ class AnnotationFile(Record):
 
     schema_version: str = Field(description="Version of this schema the file follows.")
     article_id: Id = Field(description="The article these sets annotate.")
-    sets: list[AnnotationSet] = Field(default_factory=list)
+    sets: list[AnnotationSet] = Field(default_factory=list, description="The annotation sets of the article: gold, passes, Label Studio work.")
 
     def gold(self) -> AnnotationSet | None:
         return next((s for s in self.sets if s.kind is SetKind.GOLD), None)
@@ -157,5 +157,5 @@ class ArticleRevision(Record):
 class Manifest(Record):
     """The list of every article revision in the store."""
 
-    schema_version: str
-    articles: list[ArticleRevision] = Field(default_factory=list)
+    schema_version: str = Field(description="Version of this schema the manifest follows.")
+    articles: list[ArticleRevision] = Field(default_factory=list, description="Every revision of every article, by id and revision.")
