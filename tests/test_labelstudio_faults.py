@@ -33,33 +33,34 @@ def pull(corpus, url: str, token: str, *extra: str) -> int:
     return main(["--corpus", str(corpus.root), "ls", "pull", "--project", PROJECT, "--url", url, "--api-key", token, *extra])
 
 
+def failed_pull(corpus, url: str, token: str, capsys, *extra: str) -> str:
+    """Pull, expect exit 1 with the corpus byte for byte as before and no token in the output; the error text."""
+    before = snapshot(corpus.root)
+    assert pull(corpus, url, token, *extra) == 1
+    captured = capsys.readouterr()
+    assert token not in captured.out + captured.err
+    assert snapshot(corpus.root) == before
+    return captured.err
+
+
 def test_server_down(pushed, label_studio, capsys):
-    before = snapshot(pushed.root)
-    assert pull(pushed, f"http://127.0.0.1:{free_port()}", label_studio.token) == 1
-    err = capsys.readouterr().err
-    assert "listing projects failed: ConnectError" in err and label_studio.token not in err
-    assert snapshot(pushed.root) == before
+    err = failed_pull(pushed, f"http://127.0.0.1:{free_port()}", label_studio.token, capsys)
+    assert "listing projects failed: ConnectError" in err
 
 
 def test_server_answers_500(pushed, label_studio, capsys):
-    before = snapshot(pushed.root)
     with FaultProxy(label_studio.url) as proxy:
         proxy.mode = "error500"
-        assert pull(pushed, proxy.url, label_studio.token) == 1
-    err = capsys.readouterr().err
-    assert "HTTP 500" in err and "injected server error" in err and label_studio.token not in err
+        err = failed_pull(pushed, proxy.url, label_studio.token, capsys)
+    assert "HTTP 500" in err and "injected server error" in err
     assert len([r for r in proxy.seen if r.startswith("GET /api/projects/")]) == 3, "the SDK retries a 5xx twice, with backoff"
-    assert snapshot(pushed.root) == before
 
 
 def test_slow_server_times_out(pushed, label_studio, capsys):
-    before = snapshot(pushed.root)
     with FaultProxy(label_studio.url) as proxy:
         proxy.mode, proxy.delay = "slow", 3.0
-        assert pull(pushed, proxy.url, label_studio.token, "--timeout", "1") == 1
-    err = capsys.readouterr().err
-    assert "Timeout" in err and label_studio.token not in err
-    assert snapshot(pushed.root) == before
+        err = failed_pull(pushed, proxy.url, label_studio.token, capsys, "--timeout", "1")
+    assert "Timeout" in err
 
 
 def test_export_cut_once_is_downloaded_again(pushed, label_studio):
@@ -71,13 +72,10 @@ def test_export_cut_once_is_downloaded_again(pushed, label_studio):
 
 
 def test_export_cut_every_time_fails_and_writes_nothing(pushed, label_studio, capsys):
-    before = snapshot(pushed.root)
     with FaultProxy(label_studio.url) as proxy:
         proxy.mode = "cut-export"
-        assert pull(pushed, proxy.url, label_studio.token) == 1
-    err = capsys.readouterr().err
+        err = failed_pull(pushed, proxy.url, label_studio.token, capsys)
     assert "downloading the export (attempt 3 of 3) failed" in err
-    assert snapshot(pushed.root) == before
 
 
 @pytest.fixture
@@ -95,12 +93,9 @@ def test_server_killed_during_the_export(doomed_server, tmp_path: Path, capsys):
     token = personal_access_token(doomed_server.url, doomed_server.admin_email, doomed_server.admin_password)
     corpus = copy_corpus(tmp_path)
     push(connect(doomed_server.url, token), corpus, PROJECT)
-    before = snapshot(corpus.root)
     with FaultProxy(doomed_server.url) as proxy:
         proxy.mode = "kill-during-export"
         proxy.on_export = lambda: doomed_server.stop()
-        assert pull(corpus, proxy.url, token) == 1
-    err = capsys.readouterr().err
-    assert "failed" in err and token not in err
+        err = failed_pull(corpus, proxy.url, token, capsys)
+    assert "downloading the export" in err and "failed" in err
     assert not doomed_server.running
-    assert snapshot(corpus.root) == before

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 RELEASE_VERSION = "1.0.0"
 PRETTY_NAME = "newsclaims: news articles annotated for entities, claims and figures"
-ANNOTATION_LICENSE = "CC-BY-4.0"
 ANNOTATION_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
-TEXT_RIGHTS = (
-    "The article texts are third-party news content whose source and licence are unknown; they are "
-    "included for research on annotation and attribution only. The annotations are CC-BY-4.0."
-)
 RELEASE_DATE = "2026-11-25"
 DESCRIPTION = (
     "English news articles annotated over their exact text with entity mentions, claims (source, cue, "

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from .annotation_file import dump_annotation_file
+from .errors import ArticleError
 from .model import SCHEMA_VERSION, AnnotationFile, AnnotationSet, ArticleRevision, Claim, Manifest, Span
 from .store import Corpus, decode_article, sha256_hex
 from .vocab import Approximation, ClaimMode, FigureKind, SetKind
@@ -320,7 +321,7 @@ def check_manifest(corpus: Corpus) -> tuple[Manifest, dict[str, str], list[Probl
             continue
         try:
             text = decode_article(data, record.path)
-        except Exception as exc:  # decode_article raises ArticleError with the offending byte
+        except ArticleError as exc:
             problems.append(Problem("article-not-utf8", str(exc), **where))
             continue
         if (record.n_bytes, record.n_chars) != (len(data), len(text)):
