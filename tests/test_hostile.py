@@ -13,12 +13,13 @@ import pytest
 
 from conftest import DATA, load_case
 from corpus_cases import build_case_corpus
-from newsclaims.convert import hf_to_corpus
+from newsclaims.convert import hf_to_corpus, hf_to_labelstudio
 from newsclaims.hf.build import build_release
 from newsclaims.labelstudio.results import results_to_layers, set_to_results
 from newsclaims.release import RELEASE_VERSION
 from newsclaims.store import Corpus
 from newsclaims.validate import ERROR, validate_corpus
+from release_helpers import reference_tasks
 
 CASES = sorted((DATA / "hostile").glob("*.json"))
 
@@ -49,6 +50,8 @@ def test_hostile_case(path: Path, tmp_path: Path):
             assert layers.figures == dump(sorted(aset.figures, key=lambda f: (f.start, f.end, f.id)))
     before = {p.name: p.read_bytes() for p in corpus.annotation_paths()}
     build_release(corpus, RELEASE_VERSION)
+    hf_to_labelstudio(corpus.parquet_dir, tmp_path / "tasks.json")
+    assert (tmp_path / "tasks.json").read_bytes() == reference_tasks(corpus.parquet_dir)
     for p in corpus.annotation_paths():
         p.unlink()
     hf_to_corpus(corpus.parquet_dir, corpus)

@@ -174,7 +174,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         for name, paths in files.items():
             print(f"{name}: {len(paths)} file(s) under {target / name}")
     elif route == ("hf", "labelstudio"):
-        count, problems = hf_to_labelstudio(_needed(source, "--from hf DIR"), _needed(target, "--to labelstudio TASKS.json"))
+        with progress_bar("writing tasks") as advance:
+            count, problems = hf_to_labelstudio(_needed(source, "--from hf DIR"), _needed(target, "--to labelstudio TASKS.json"), workers=args.workers, progress=advance)
         _write_report(args.report, problems, None)
         _print_warnings(problems)
         print(f"wrote {count} task(s) to {target}")
@@ -310,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--to", dest="target", nargs="+", required=True, metavar="FORMAT", help="corpus | hf DIR | labelstudio TASKS.json")
     convert.add_argument("--as", dest="as_", choices=("annotations", "predictions"), default="annotations", help="with --to labelstudio: import the gold set as annotations or predictions")
     convert.add_argument("--report", metavar="FILE", help="write every problem found (and the counts) to FILE as JSON")
-    convert.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --from labelstudio --to hf (default: all cores)")
+    convert.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --from labelstudio --to hf, threads for --from hf --to labelstudio (default: all cores)")
     convert.set_defaults(handler=cmd_convert)
 
     ls = sub.add_parser("ls", help="sync with a Label Studio server (label-studio-sdk)")

@@ -6,20 +6,26 @@ writes all of it or nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
 
 from .corpus_writer import write_checked
 from .errors import ConversionError
-from .hf.parquet_io import iter_rows
-from .hf.read import annotation_files_from_release, release_shards
-from .jsonio import write_json_array
+from .hf.checks import check_rows
+from .hf.parquet_io import ROW_GROUP_ROWS
+from .hf.read import ArticleBatch, ReleaseTexts, annotation_files_from_release, article_batches
+from .jsonio import write_json_chunks
+from .labelstudio.arrow_tasks import TaskRows, tasks_json
 from .labelstudio.corpus_io import corpus_to_labelstudio, labelstudio_to_corpus
-from .labelstudio.tasks import TaskProblem, release_task
 from .ls_release import labelstudio_to_hf
-from .model import AnnotationSet
+from .model import AnnotationFile, AnnotationSet
 from .store import Corpus
+from .validate import WARNING, Problem
 from .vocab import SetKind
 
 __all__ = ["corpus_to_labelstudio", "hf_to_corpus", "hf_to_labelstudio", "labelstudio_to_corpus", "labelstudio_to_hf"]
@@ -30,40 +36,83 @@ def hf_to_corpus(source: Path, corpus: Corpus) -> list[Path]:
     return write_checked(corpus, list(annotation_files_from_release(source)), str(source))
 
 
-def hf_tasks(source: Path, problems: list[TaskProblem]) -> Iterator[dict]:
-    """Label Studio tasks from a release: each article with its annotation sets.
+def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], problems: list[Problem]) -> tuple[list[TaskRows], list[str], np.ndarray]:
+    """The tasks of a batch of whole articles, one per article revision in order of first appearance;
+    their texts, and the index in them of each row's text.
 
-    Submitted and gold sets become annotations, predictions predictions; a draft cannot be
-    imported as a draft, so each one is reported instead. The ``articles`` rows are read
-    alongside, in step (both configs are in article order), so no more than a few texts are
-    held at a time.
+    Drafts cannot be imported as drafts: each one is reported instead.
     """
-    articles = iter_rows(release_shards(source, "articles"), "articles")
-    texts: dict[tuple[str, str], str] = {}
-
-    def text_of(article_id: str, sha: str) -> str:
-        key = (article_id, sha)
-        while key not in texts:
-            row = next(articles, None)
-            if row is None:
-                raise ConversionError(f"{source}: article={article_id} [release-text-missing] no articles row with sha256 {sha}")
-            texts[(row["article_id"], row["text_sha256"])] = row["text"]
-        return texts[key]
-
-    for annotations in annotation_files_from_release(source):
-        by_sha: dict[str, list[AnnotationSet]] = defaultdict(list)
-        for aset in annotations.sets:
-            by_sha[aset.article_sha256].append(aset)
-        for sha, sets in by_sha.items():
-            text = text_of(annotations.article_id, sha)
-            for draft in (s for s in sets if s.kind is SetKind.DRAFT):
-                problems.append(TaskProblem("draft-not-importable", f"set {draft.set_id} is a draft; Label Studio imports no drafts", article_id=annotations.article_id, level="warning", source=str(source)))
-            yield release_task(annotations.article_id, text, sha, [s for s in sets if s.kind is not SetKind.DRAFT])
-        for key in [k for k in texts if k[0] == annotations.article_id]:
-            del texts[key]
+    columns = batch.rows.select(["article_id", "article_sha256", "kind", "set_id"]).to_pydict()
+    tasks: dict[tuple[str, str], TaskRows] = {}
+    article_texts: list[str] = []
+    text_of_row = np.zeros(batch.rows.num_rows, dtype=np.int64)
+    for row, (article_id, sha, kind, set_id) in enumerate(zip(*columns.values())):
+        if article_id in seen and next(reversed(seen)) != article_id:
+            raise ConversionError(f"{batch.file_of(row)}: article={article_id} [release-unordered] the article's sets are not contiguous in the release")
+        seen[article_id] = None
+        task = tasks.get((article_id, sha))
+        if task is None:
+            article_texts.append(texts.text(article_id, sha))
+            task = tasks[(article_id, sha)] = TaskRows(article_id, sha, len(article_texts) - 1)
+        text_of_row[row] = task.text
+        if kind == SetKind.DRAFT.value:
+            problems.append(Problem("draft-not-importable", f"set {set_id} is a draft; Label Studio imports no drafts", str(batch.file_of(row)), article_id, set_id, level=WARNING))
+        else:
+            (task.predictions if kind == SetKind.PREDICTION.value else task.annotations).append(row)
+    return list(tasks.values()), article_texts, text_of_row
 
 
-def hf_to_labelstudio(source: Path, target: Path) -> tuple[int, list[TaskProblem]]:
-    problems: list[TaskProblem] = []
-    count = write_json_array(target, hf_tasks(source, problems))
+_SET_FIELDS = {"article_id": AnnotationFile.model_fields["article_id"], **AnnotationSet.model_fields}
+
+
+def _checked_tasks(batch: ArticleBatch, tasks: list[TaskRows], article_texts: list[str], text_of_row: np.ndarray) -> tuple[list[Problem], pa.Buffer | None]:
+    """Check a batch against the model and the texts; its tasks JSON when it has no error."""
+    errors = []
+    for found in check_rows(batch.rows, _SET_FIELDS, article_texts, text_of_row):
+        article_id, set_id = (batch.rows.column(name)[found.row].as_py() for name in ("article_id", "set_id"))
+        errors.append(Problem(found.error_id, f"{found.path}: {found.message}", str(batch.file_of(found.row)), article_id, set_id, found.path.split("[")[0], found.annotation_id))
+    return errors, None if errors else tasks_json(batch.rows, tasks, article_texts)
+
+
+def _release_tasks(source: Path, problems: list[Problem], workers: int, progress: Callable[[int], None] | None, batch_rows: int) -> Iterator[tuple[int, pa.Buffer]]:
+    """Tasks JSON of a release, batch by batch, ``workers`` batches at a time (Arrow's kernels run
+    outside the GIL); every rule is checked, and any error stops it before the end."""
+    texts = ReleaseTexts(source)
+    seen: dict[str, None] = {}
+    errors: list[Problem] = []
+    running: deque[tuple[int, Future]] = deque()
+
+    def finish() -> Iterator[tuple[int, pa.Buffer]]:
+        count, future = running.popleft()
+        found, data = future.result()
+        errors.extend(found)
+        if not errors:
+            yield count, data
+        if progress:
+            progress(count)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for batch in article_batches(source, batch_rows):
+            tasks, article_texts, text_of_row = _task_rows(batch, texts, seen, problems)
+            texts.forget({task.article_id for task in tasks})
+            running.append((len(tasks), pool.submit(_checked_tasks, batch, tasks, article_texts, text_of_row)))
+            if len(running) > workers:
+                yield from finish()
+        while running:
+            yield from finish()
+    if errors:
+        problems += errors
+        raise ConversionError(f"{source}: {len(errors)} problem(s) in the release; nothing was written", errors)
+
+
+def hf_to_labelstudio(
+    source: Path, target: Path, workers: int = 1, progress: Callable[[int], None] | None = None, batch_rows: int = ROW_GROUP_ROWS
+) -> tuple[int, list[Problem]]:
+    """Label Studio tasks from a release: each article revision with its annotation sets.
+
+    Submitted and gold sets become annotations, predictions predictions; drafts are reported
+    as warnings. Written column-wise (:mod:`.labelstudio.arrow_tasks`), streamed, all or nothing.
+    """
+    problems: list[Problem] = []
+    count = write_json_chunks(target, _release_tasks(Path(source), problems, workers, progress, batch_rows))
     return count, problems

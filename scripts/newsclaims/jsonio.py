@@ -43,6 +43,15 @@ def write_canonical_json(path: Path, obj: Any) -> None:
 
 def write_json_array(path: Path, items: Iterable[dict]) -> int:
     """Stream ``items`` into a JSON array file, written beside ``path`` and renamed over it."""
+    return write_json_chunks(path, ((1, orjson.dumps(item)) for item in items))
+
+
+def write_json_chunks(path: Path, chunks: Iterable[tuple[int, Any]]) -> int:
+    """Stream a JSON array of already encoded items, written beside ``path`` and renamed over it.
+
+    Each chunk is (number of items, their JSON texts joined with ",\n") as bytes or any
+    buffer; returns the number of items.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
@@ -50,10 +59,12 @@ def write_json_array(path: Path, items: Iterable[dict]) -> int:
     try:
         with open(staging, "wb") as handle:
             handle.write(b"[")
-            for item in items:
+            for items, data in chunks:
+                if not items:
+                    continue
                 handle.write(b"\n" if count == 0 else b",\n")
-                handle.write(orjson.dumps(item))
-                count += 1
+                handle.write(data)
+                count += items
             handle.write(b"\n]\n")
         os.replace(staging, path)
     finally:

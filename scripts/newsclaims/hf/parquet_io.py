@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -17,6 +18,7 @@ from datasets import Features
 
 from ..errors import ConversionError
 from ..model import SCHEMA_VERSION
+from .features import config_features
 
 METADATA_KEY = b"newsclaims"
 COMPRESSION = "zstd"
@@ -131,14 +133,41 @@ def read_metadata(path: Path) -> dict[str, Any]:
     return metadata
 
 
-def iter_rows(paths: list[Path], config: str, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[dict[str, Any]]:
-    """Rows of a config's shards, in order, batch by batch; each file's metadata is checked first."""
+def check_schema(path: Path, found: pa.Schema, expected: pa.Schema) -> None:
+    """The file's columns and types must be the ones the models give its config."""
+    found, expected = found.remove_metadata(), expected.remove_metadata()
+    if found.equals(expected):
+        return
+    differences = [
+        f"{name}: expected {expected.field(name).type if name in expected.names else 'no such column'}, found {found.field(name).type if name in found.names else 'none'}"
+        for name in dict.fromkeys([*expected.names, *found.names])
+        if name not in found.names or name not in expected.names or not found.field(name).equals(expected.field(name))
+    ]
+    raise ConversionError(f"{path}: [parquet-schema] the columns differ from this schema version's: {'; '.join(differences) or 'column order'}")
+
+
+@cache
+def config_schema(config: str) -> pa.Schema:
+    """The Arrow schema the models give a release config."""
+    return config_features()[config].arrow_schema
+
+
+def iter_batches(paths: list[Path], config: str, columns: list[str] | None = None, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[tuple[Path, pa.RecordBatch]]:
+    """(file, record batch) of a config's shards, in order; each file's metadata and schema are checked first."""
     for path in paths:
         metadata = read_metadata(path)
         if metadata.get("config") != config:
             raise ConversionError(f"{path}: [parquet-config] expected config {config!r}, found {metadata.get('config')!r}")
         try:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
-                yield from batch.to_pylist()
+            parquet = pq.ParquetFile(path)
+            check_schema(path, parquet.schema_arrow, config_schema(config))
+            for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
+                yield path, batch
         except (pa.ArrowInvalid, OSError) as exc:
             raise ConversionError(f"{path}: [parquet-unreadable] {exc}") from None
+
+
+def iter_rows(paths: list[Path], config: str, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[dict[str, Any]]:
+    """Rows of a config's shards, in order, batch by batch; each file's metadata and schema are checked first."""
+    for _, batch in iter_batches(paths, config, batch_rows=batch_rows):
+        yield from batch.to_pylist()

@@ -1,13 +1,17 @@
-"""The way back from a release: Parquet ``annotation_sets`` -> canonical annotation files."""
+"""Reading a release back: Parquet ``annotation_sets`` -> annotation files, or batches of whole articles."""
 
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
+
 from ..errors import ConversionError
 from ..model import AnnotationFile
-from .parquet_io import iter_rows
+from .parquet_io import ROW_GROUP_ROWS, iter_batches, iter_rows
 from .rows import annotation_files_from_rows
 
 CONFIG = "annotation_sets"
@@ -32,3 +36,68 @@ def annotation_files_from_release(source: Path) -> Iterator[AnnotationFile]:
             raise ConversionError(f"{source}: article={annotations.article_id} [release-unordered] the article's sets are not contiguous in the release")
         seen.add(annotations.article_id)
         yield annotations
+
+
+@dataclass
+class ArticleBatch:
+    """Rows of whole articles, and the file each row comes from."""
+
+    rows: pa.RecordBatch
+    starts: list[int]
+    files: list[Path]
+
+    def file_of(self, row: int) -> Path:
+        return self.files[bisect.bisect_right(self.starts, row) - 1]
+
+
+def article_batches(source: Path, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[ArticleBatch]:
+    """``annotation_sets`` rows in batches (of about ``batch_rows``) that never split an article's rows."""
+    pending: list[tuple[Path, pa.RecordBatch]] = []
+    for path, batch in iter_batches(release_shards(source), CONFIG, batch_rows=batch_rows):
+        ids = batch.column("article_id").to_pylist()
+        cut = len(ids)
+        while cut > 0 and ids[cut - 1] == ids[-1]:
+            cut -= 1
+        if cut:
+            yield _joined([*pending, (path, batch.slice(0, cut))])
+            pending = []
+        pending.append((path, batch.slice(cut)))
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(pieces: list[tuple[Path, pa.RecordBatch]]) -> ArticleBatch:
+    starts, files, row = [], [], 0
+    for path, piece in pieces:
+        starts.append(row)
+        files.append(path)
+        row += piece.num_rows
+    table = pa.Table.from_batches([piece for _, piece in pieces]).combine_chunks()
+    return ArticleBatch(table.to_batches()[0] if row else pieces[0][1], starts, files)
+
+
+class ReleaseTexts:
+    """Article texts of a release's ``articles`` config, read in step with its ``annotation_sets``.
+
+    Both configs are in article order, so no more than a few texts are held at a time.
+    """
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self._batches = iter_batches(release_shards(source, "articles"), "articles", columns=["article_id", "text_sha256", "text"])
+        self._texts: dict[tuple[str, str], str] = {}
+
+    def text(self, article_id: str, sha: str) -> str:
+        key = (article_id, sha)
+        while key not in self._texts:
+            found = next(self._batches, None)
+            if found is None:
+                raise ConversionError(f"{self.source}: article={article_id} [release-text-missing] no articles row with sha256 {sha}")
+            batch = found[1].to_pydict()
+            self._texts.update(zip(zip(batch["article_id"], batch["text_sha256"]), batch["text"]))
+        return self._texts[key]
+
+    def forget(self, article_ids: set[str]) -> None:
+        """Drop the texts of articles that are done."""
+        for key in [k for k in self._texts if k[0] in article_ids]:
+            del self._texts[key]

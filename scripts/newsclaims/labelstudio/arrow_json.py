@@ -1,0 +1,127 @@
+"""JSON text built column-wise with Arrow's string kernels, byte for byte as orjson writes it.
+
+A :class:`Template` is orjson's rendering of an object whose values are placeholders; filling
+it with columns of JSON texts gives one JSON text per row, with no Python object per row.
+Items that go into a JSON array carry their separator in front (a *lead*: "," or "" for the
+first item), as Arrow's ``null_handling="skip"`` join loses rows whose parts are all null.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_HOLE_MARK = "\ue000"
+_HOLE = re.compile(f'"{_HOLE_MARK}(\\w+)"')
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+NULL = pa.scalar(None, pa.string())
+
+Column = pa.Array | str
+
+
+def hole(name: str) -> str:
+    """A placeholder for a value; in a template it stands for the whole JSON value, quotes included."""
+    return f"{_HOLE_MARK}{name}"
+
+
+@dataclass(frozen=True)
+class Template:
+    """JSON text with named holes."""
+
+    literals: tuple[str, ...]
+    holes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, obj: Any) -> "Template":
+        parts = _HOLE.split(orjson.dumps(obj).decode())
+        return cls(tuple(parts[0::2]), tuple(parts[1::2]))
+
+    def fill(self, lead: Column = ",", **values: Column | tuple[pa.Array, ...]) -> pa.Array:
+        """One JSON text per row, after ``lead``; null where any value is null.
+
+        A value may be a tuple of columns, written one after the other.
+        """
+        columns = [v for value in values.values() for v in (value if isinstance(value, tuple) else (value,)) if not isinstance(v, str)]
+        length = len(columns[0])
+        if any(column.null_count == length for column in columns if length):
+            return pa.nulls(length, pa.string())
+        pieces: list[Column] = [lead]
+        for literal, name in zip(self.literals, self.holes):
+            value = values[name]
+            pieces += [literal, *(value if isinstance(value, tuple) else (value,))]
+        pieces.append(self.literals[-1])
+        return pc.binary_join_element_wise(*[p for p in pieces if not isinstance(p, str) or p], "")
+
+
+def json_strings(array: pa.Array) -> pa.Array:
+    """JSON string literals of a string column (null stays null), escaped exactly as orjson does."""
+    flagged = pc.fill_null(pc.match_substring_regex(array, _NEEDS_ESCAPE), False)
+    literals = quoted(array)
+    if pc.any(flagged).as_py():
+        literals = pc.replace_with_mask(literals, flagged, encoded_strings(array.filter(flagged).to_pylist()))
+    return literals
+
+
+def encoded_strings(values: list[str]) -> pa.Array:
+    """JSON string literals of Python strings, encoded by orjson."""
+    return pa.array([orjson.dumps(value) for value in values], pa.binary()).cast(pa.string())
+
+
+def quoted(array: pa.Array) -> pa.Array:
+    """JSON string literals of values that need no escaping (checked ids, vocabulary labels)."""
+    return pc.binary_join_element_wise('"', array, '"', "")
+
+
+def json_numbers(array: pa.Array) -> pa.Array:
+    """JSON numbers of a float column, as orjson writes them (null stays null)."""
+    valid = pc.is_valid(array)
+    texts = pa.nulls(len(array), pa.string())
+    if array.null_count < len(array):
+        dumped = [orjson.dumps(value).decode() for value in array.filter(valid).to_pylist()]
+        texts = pc.replace_with_mask(texts, valid, pa.array(dumped, pa.string()))
+    return texts
+
+
+def json_ints(array: pa.Array) -> pa.Array:
+    return pc.cast(array, pa.string())
+
+
+def json_bools(array: pa.Array) -> pa.Array:
+    return pc.if_else(array, "true", "false")
+
+
+def joined(*parts: pa.Array) -> pa.Array:
+    """The parts that are not null, one after the other, row by row ("" when all are null)."""
+    present = [part for part in parts if part.null_count < len(part)]
+    if len(present) == 1 and present[0].null_count == 0:
+        return present[0]
+    return pc.binary_join_element_wise(*(present or parts[:1]), "", null_handling="replace")
+
+
+def per_parent(lists: pa.Array, items: pa.Array, separator: str = "") -> pa.Array:
+    """The texts of each list's items (``items`` renders ``lists.flatten()``), joined."""
+    offsets = pc.subtract(lists.offsets, lists.offsets[0])
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, items), separator)
+
+
+def text_bytes(array: pa.Array) -> pa.Buffer:
+    """The texts of a string column one after the other, without a copy."""
+    offsets, data = array.buffers()[1:3]
+    bounds = np.frombuffer(offsets, dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+    if data is None or not len(array):
+        return pa.py_buffer(b"")
+    return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0]))
+
+
+def positions(length: int) -> pa.Array:
+    return pa.array(np.arange(length, dtype=np.int64))
+
+
+def field(structs: pa.Array, name: str) -> pa.Array:
+    return pc.struct_field(structs, name)

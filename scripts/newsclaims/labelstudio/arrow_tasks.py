@@ -1,0 +1,90 @@
+"""Label Studio tasks written as JSON text from Arrow rows of annotation sets.
+
+The column-wise twin of :func:`.tasks.release_task`: one task per article revision, its
+submitted and gold sets as annotations, its predictions as predictions, and the same bytes as
+``orjson.dumps(release_task(...))`` (a test holds them to it). Rows must have passed the
+model's checks first (see :mod:`.arrow_results`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..vocab import SetKind
+from .arrow_json import NULL, Template, encoded_strings, hole, json_bools, json_numbers, json_strings, quoted, text_bytes
+from .arrow_results import result_items
+from .tasks import PREDICTION_MODEL_VERSION
+
+_RESULT = [hole("result")]
+_ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled")})
+_TIMED_ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled"), "lead_time": hole("lead_time")})
+_PREDICTION = Template.of({"result": _RESULT, "model_version": hole("model_version")})
+_DATA = {"text": hole("text"), "article_id": hole("article_id"), "text_sha256": hole("sha")}
+_TASK = Template.of({"data": _DATA, "annotations": [hole("annotations")]})
+_PREDICTED_TASK = Template.of({"data": _DATA, "annotations": [hole("annotations")], "predictions": [hole("predictions")]})
+_MODEL_VERSION_BEFORE, _MODEL_VERSION_AFTER = PREDICTION_MODEL_VERSION.split("{set_id}")
+
+
+@dataclass
+class TaskRows:
+    """The rows of one task: an article revision (its text by index) and its sets, in order."""
+
+    article_id: str
+    text_sha256: str
+    text: int
+    annotations: list[int] = field(default_factory=list)
+    predictions: list[int] = field(default_factory=list)
+
+
+def set_items(sets: pa.RecordBatch) -> pa.Array:
+    """Each set as the annotation or prediction Label Studio imports."""
+    results = result_items(sets)
+    kind = sets.column("kind")
+    origin = sets.column("label_studio")
+    known = pc.is_valid(origin)
+
+    def from_origin(name: str, otherwise) -> pa.Array:
+        return pc.if_else(known, pc.struct_field(origin, name), otherwise)
+
+    values = {
+        "result": results,
+        "ground_truth": json_bools(from_origin("ground_truth", pc.equal(kind, SetKind.GOLD.value))),
+        "was_cancelled": json_bools(from_origin("was_cancelled", False)),
+    }
+    annotations = pc.coalesce(_TIMED_ANNOTATION.fill("", lead_time=json_numbers(from_origin("lead_time", None)), **values), _ANNOTATION.fill("", **values))
+    version = from_origin("model_version", NULL)
+    version = pc.if_else(pc.fill_null(pc.greater(pc.binary_length(version), 0), False), version, NULL)
+    default = pc.binary_join_element_wise(_MODEL_VERSION_BEFORE, sets.column("set_id"), _MODEL_VERSION_AFTER, "")
+    predictions = _PREDICTION.fill("", result=results, model_version=json_strings(pc.coalesce(version, default)))
+    return pc.if_else(pc.equal(kind, SetKind.PREDICTION.value), predictions, annotations)
+
+
+def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
+    """The items at each group's rows, joined with commas; null for an empty group."""
+    offsets = [0]
+    for rows in groups:
+        offsets.append(offsets[-1] + len(rows))
+    order = [r for rows in groups for r in rows]
+    if order != list(range(len(items)))[: len(order)]:
+        items = pc.take(items, pa.array(order, pa.int64()))
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items)
+    return pc.if_else(pc.equal(pc.list_value_length(lists), 0), NULL, pc.binary_join(lists, ","))
+
+
+def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: list[str]) -> pa.Buffer:
+    """The tasks' JSON texts joined with ",\\n" (the items of a JSON array, as :func:`newsclaims.jsonio.write_json_chunks` takes them)."""
+    items = set_items(sets)
+    annotations = pc.fill_null(_lists(items, [t.annotations for t in tasks]), "")
+    predictions = _lists(items, [t.predictions for t in tasks])
+    values = {
+        "text": encoded_strings([texts[t.text] for t in tasks]),
+        "article_id": quoted(pa.array([t.article_id for t in tasks], pa.string())),
+        "sha": quoted(pa.array([t.text_sha256 for t in tasks], pa.string())),
+        "annotations": annotations,
+    }
+    leads = pa.array(["", *[",\n"] * (len(tasks) - 1)], pa.string()) if tasks else pa.array([], pa.string())
+    each = pc.coalesce(_PREDICTED_TASK.fill(leads, predictions=predictions, **values), _TASK.fill(leads, **values))
+    return text_bytes(each)

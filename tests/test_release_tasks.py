@@ -1,0 +1,282 @@
+"""Parquet -> Label Studio tasks: the column-wise writer gives the bytes of the model's own path.
+
+The reference is the model path: every row validated into an ``AnnotationSet``, grouped by
+article revision, turned into a task by ``release_task`` and dumped by orjson. The column-wise
+writer must give the same bytes, on real releases, on hostile texts and on random sets; and
+it must refuse, with every problem located, the rows the models refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from conftest import DATA, REPO
+from newsclaims.convert import _SET_FIELDS, hf_to_labelstudio, labelstudio_to_hf
+from newsclaims.errors import ConversionError
+from newsclaims.hf.checks import check_rows
+from newsclaims.hf.features import config_features
+from newsclaims.hf.parquet_io import arrow_schema
+from newsclaims.hf.rows import text_article_row
+from newsclaims.labelstudio.tasks import sha256_text
+from newsclaims.model import AnnotationSet
+from newsclaims.store import Corpus
+from newsclaims.vocab import Approximation, ClaimMode, DatePart, EntityType, FigureKind, SetKind
+from release_helpers import reference_tasks
+
+SEED_EXPORT = DATA / "labelstudio" / "seed-export.json"
+
+
+def written(source: Path, target: Path, **options) -> bytes:
+    hf_to_labelstudio(source, target, **options)
+    return target.read_bytes()
+
+
+def test_the_committed_release_gives_the_reference_bytes(tmp_path: Path):
+    release = REPO / "corpus" / "parquet"
+    expected = reference_tasks(release)
+    assert json.loads(expected)
+    assert written(release, tmp_path / "tasks.json") == expected
+
+
+def test_a_label_studio_release_gives_the_reference_bytes_with_every_kind_of_set(tmp_path: Path):
+    labelstudio_to_hf([SEED_EXPORT], tmp_path / "release", Corpus(REPO / "corpus"))
+    kinds = {row["kind"] for row in pq.read_table(tmp_path / "release" / "annotation_sets").to_pylist()}
+    assert {"annotation", "draft"} <= kinds
+    count, problems = hf_to_labelstudio(tmp_path / "release", tmp_path / "tasks.json")
+    assert (tmp_path / "tasks.json").read_bytes() == reference_tasks(tmp_path / "release")
+    assert count == 1 and [(p.error_id, p.level, p.set_id) for p in problems] == [("draft-not-importable", "warning", "ls-1-d1")]
+
+
+# -- random sets over hostile texts --------------------------------------------------------
+
+HOSTILE_PIECES = ["🇺🇦", "👩‍👩‍👧", "e\u0301", "\r\n", "\r", "\t", "\x00", "\x1f", "שלום", '"quoted"', "back\\slash", "<b>&amp;</b>", "Lavrov", " ", "\u2028", "500", "₴", "é"]
+IDS = st.from_regex(r"\A[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,6}\Z")
+FREE_TEXT = st.none() | st.text(st.sampled_from(list("ab \"\\\n\t\x01é🙂")), max_size=6)
+NUMBERS = st.none() | st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**6, 10**6).map(float)
+
+
+@st.composite
+def annotation_sets(draw, text: str, sha: str) -> dict:
+    """A valid ``annotation_sets`` row (as the models dump it): spans over ``text``, shared claim parts, every optional field."""
+    n = len(text)
+
+    def span() -> dict:
+        start = draw(st.integers(0, n))
+        end = draw(st.integers(start, n))
+        return {"start": start, "end": end, "text": text[start:end]}
+
+    entities = [{**span(), "id": f"e{i}", "type": draw(st.sampled_from(list(EntityType))).value, "wikidata": draw(st.none() | st.just("Q212"))} for i in range(draw(st.integers(0, 3)))]
+    shared_ids = draw(st.lists(IDS, min_size=1, max_size=2))
+
+    def part() -> dict | None:
+        return draw(st.none() | st.just(1).map(lambda _: {**span(), "id": draw(st.none() | st.sampled_from(shared_ids))}))
+
+    claims = []
+    for i in range(draw(st.integers(0, 3))):
+        content = [{**span(), "id": None}] + [p for p in (part() for _ in range(draw(st.integers(0, 2)))) if p]
+        claims.append(
+            {"id": f"c{i}", "mode": draw(st.sampled_from(list(ClaimMode))).value, "content": content, "cue": part(), "source": part(), "source_entity_id": draw(st.none() | st.sampled_from([e["id"] for e in entities] or ["e9"]))}
+        )
+    figures = [
+        {
+            **span(),
+            "id": f"f{i}",
+            "kind": draw(st.sampled_from(list(FigureKind))).value,
+            "approximation": draw(st.sampled_from(list(Approximation))).value,
+            "value": draw(NUMBERS),
+            "value_low": draw(NUMBERS),
+            "value_high": draw(NUMBERS),
+            "unit": draw(FREE_TEXT),
+            "counted": draw(FREE_TEXT),
+            "date_value": draw(FREE_TEXT),
+            "date_inferred": draw(st.lists(st.sampled_from(list(DatePart)).map(lambda p: p.value), max_size=2)),
+            "claim_id": draw(st.none() | st.sampled_from([c["id"] for c in claims] or ["c9"])),
+        }
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    kind = draw(st.sampled_from(list(SetKind))).value
+    origin = draw(
+        st.none()
+        | st.fixed_dictionaries(
+            {
+                "project_id": st.none() | st.integers(1, 9),
+                "task_id": st.none() | st.integers(1, 9),
+                "annotation_id": st.none() | st.integers(1, 9),
+                "completed_by": st.none() | st.integers(1, 9),
+                "lead_time": NUMBERS,
+                "ground_truth": st.booleans(),
+                "was_cancelled": st.booleans(),
+                "model_version": FREE_TEXT,
+            }
+        )
+    )
+    row = {
+        "set_id": draw(IDS),
+        "kind": kind,
+        "annotator": draw(FREE_TEXT),
+        "tool": None,
+        "created_at": None,
+        "updated_at": None,
+        "article_sha256": sha,
+        "label_studio": origin,
+        "entities": entities,
+        "claims": claims,
+        "figures": figures,
+    }
+    AnnotationSet.model_validate(row)
+    return row
+
+
+@st.composite
+def releases(draw) -> tuple[list[dict], list[dict]]:
+    """Articles rows and ``annotation_sets`` rows of a small release, in article order."""
+    articles, sets = [], []
+    for a in range(draw(st.integers(1, 3))):
+        article_id = f"art{a}"
+        for _ in range(draw(st.integers(1, 2))):
+            text = "".join(draw(st.lists(st.sampled_from(HOSTILE_PIECES), min_size=1, max_size=12)))
+            sha = sha256_text(text)
+            if any(row["text_sha256"] == sha for row in articles):
+                continue
+            articles.append(text_article_row(article_id, text, sha, None))
+            sets += [{"article_id": article_id, "revision": None, **draw(annotation_sets(text, sha))} for _ in range(draw(st.integers(0, 3)))]
+    return articles, sets
+
+
+def write_release(folder: Path, articles: list[dict], sets: list[dict], files: int = 1) -> Path:
+    features = config_features()
+    for name, rows in (("articles", articles), ("annotation_sets", sets)):
+        schema = arrow_schema(features[name], name, "test")
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        size = max(1, -(-len(rows) // files))
+        for index in range(files):
+            pq.write_table(pa.Table.from_pylist(rows[index * size : (index + 1) * size], schema=schema), folder / name / f"train-{index:05d}-of-{files:05d}.parquet")
+    return folder
+
+
+@seed(20261129)
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(releases(), st.integers(1, 3), st.integers(1, 4))
+def test_random_releases_give_the_reference_bytes(tmp_path_factory, release, files, batch_rows):
+    folder = tmp_path_factory.mktemp("release")
+    articles, sets = release
+    write_release(folder, articles, sets, files=files)
+    expected = reference_tasks(folder)
+    assert written(folder, folder / "tasks.json", batch_rows=batch_rows, workers=2) == expected
+
+
+def test_many_batches_and_files_give_the_same_bytes_as_one(tmp_path: Path):
+    labelstudio_to_hf([SEED_EXPORT], tmp_path / "one", Corpus(REPO / "corpus"))
+    table = pq.read_table(tmp_path / "one" / "annotation_sets")
+    articles = pq.read_table(tmp_path / "one" / "articles").to_pylist()
+    write_release(tmp_path / "three", articles, table.to_pylist(), files=3)
+    whole = written(tmp_path / "one", tmp_path / "one.json", workers=1)
+    assert written(tmp_path / "three", tmp_path / "three.json", batch_rows=1, workers=3) == whole
+
+
+# -- the model's rules, column-wise --------------------------------------------------------
+
+GOOD = next(iter(pq.read_table(REPO / "corpus" / "parquet" / "annotation_sets").to_pylist()))
+
+BREAKS = {
+    "value-pattern": ("an id with a space", lambda row: row["entities"][1].update(id="e 1")),
+    "value-vocabulary": ("an entity type the schema does not have", lambda row: row["entities"][0].update(type="ALIEN")),
+    "value-bound": ("a negative offset", lambda row: row["figures"][0].update(start=-1)),
+    "value-missing": ("a claim without a mode", lambda row: row["claims"][0].update(mode=None)),
+    "list-too-short": ("a claim with no content span", lambda row: row["claims"][1].update(content=[])),
+    "span-text-mismatch": ("a span whose text is not the article's text there", lambda row: row["entities"][2].update(text="not the text")),
+    "span-out-of-range": ("a span past the end of the article", lambda row: next(c for c in row["claims"] if c["cue"])["cue"].update(start=10**6, end=10**6 + 1)),
+}
+
+
+@pytest.mark.parametrize("error_id", sorted(BREAKS))
+def test_a_broken_row_is_refused_with_its_place_and_nothing_is_written(error_id: str, tmp_path: Path):
+    why, breaks = BREAKS[error_id]
+    release = tmp_path / "release"
+    shutil.copytree(REPO / "corpus" / "parquet", release)
+    row = json.loads(json.dumps(GOOD))
+    breaks(row)
+    rows = pq.read_table(release / "annotation_sets").to_pylist()
+    rows[0] = row
+    [path] = sorted((release / "annotation_sets").glob("*.parquet"))
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(path)), path)
+    target = tmp_path / "tasks.json"
+    with pytest.raises(ConversionError) as raised:
+        hf_to_labelstudio(release, target)
+    assert not target.exists() and not list(tmp_path.glob(".tasks.json*")), why
+    [problem] = raised.value.problems
+    assert (problem.error_id, problem.file, problem.article_id, problem.set_id) == (error_id, str(path), GOOD["article_id"], GOOD["set_id"]), why
+    assert problem.annotation_id and problem.annotation_id in json.dumps(row), why
+    with pytest.raises(ValidationError) if error_id.startswith(("value", "list")) else _no_error():
+        AnnotationSet.model_validate({k: v for k, v in row.items() if k not in ("article_id", "revision")})
+
+
+class _no_error:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_a_file_with_other_columns_is_refused(tmp_path: Path):
+    release = tmp_path / "release"
+    shutil.copytree(REPO / "corpus" / "parquet", release)
+    [path] = sorted((release / "annotation_sets").glob("*.parquet"))
+    table = pq.read_table(path)
+    table = table.set_column(table.schema.get_field_index("revision"), "revision", table.column("revision").cast(pa.string()))
+    pq.write_table(table, path)
+    with pytest.raises(ConversionError, match=r"\[parquet-schema\] .*revision: expected int64, found string"):
+        hf_to_labelstudio(release, tmp_path / "tasks.json")
+    assert not (tmp_path / "tasks.json").exists()
+
+
+SCALARS = st.none() | st.integers(-3, 3) | st.text(st.sampled_from(list("aZ9 _.:-!é")), max_size=5) | st.sampled_from(["PERSON", "indirect", "count", "about", "gold", "year", "Q5", "Q0"])
+
+
+@st.composite
+def mutated_rows(draw):
+    """The gold row with a few fields (scalars anywhere in it, or whole lists) set to other values of their Arrow type."""
+    row = json.loads(json.dumps(GOOD))
+    for _ in range(draw(st.integers(1, 3))):
+        layer = draw(st.sampled_from(["entities", "claims", "figures"]))
+        item = row[layer][draw(st.integers(0, len(row[layer]) - 1))]
+        if layer == "claims" and draw(st.booleans()):
+            if not item["content"] or draw(st.booleans()):
+                item["content"] = []
+                continue
+            item = item["content"][0]
+        key = draw(st.sampled_from(sorted(k for k, v in item.items() if not isinstance(v, (list, dict)) and k not in ("cue", "source"))))
+        value = draw(SCALARS)
+        if key in ("start", "end"):
+            value = value if isinstance(value, int) or value is None else 0
+        elif key in ("value", "value_low", "value_high"):
+            value = float(value) if isinstance(value, int) else None
+        elif isinstance(value, int):
+            value = str(value)
+        item[key] = value
+    return row
+
+
+@seed(20261129)
+@settings(max_examples=150, deadline=None)
+@given(mutated_rows())
+def test_column_checks_refuse_exactly_what_the_model_refuses(row):
+    schema = arrow_schema(config_features()["annotation_sets"], "annotation_sets", "test")
+    batch = pa.Table.from_pylist([row], schema=schema).to_batches()[0]
+    found = [p for p in check_rows(batch, _SET_FIELDS)]
+    try:
+        AnnotationSet.model_validate({k: v for k, v in row.items() if k not in ("article_id", "revision")})
+        refused = False
+    except ValidationError:
+        refused = True
+    assert bool(found) == refused, found
