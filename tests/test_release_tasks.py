@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import DATA, REPO
-from newsclaims.convert import _SET_FIELDS, hf_to_labelstudio, labelstudio_to_hf
+from newsclaims.convert import hf_to_labelstudio, labelstudio_to_hf
 from newsclaims.errors import ConversionError
-from newsclaims.hf.checks import check_rows
+from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
 from newsclaims.hf.features import config_features
 from newsclaims.hf.parquet_io import arrow_schema
 from newsclaims.hf.rows import text_article_row
+from newsclaims.jsonio import write_json_chunks
 from newsclaims.labelstudio.tasks import sha256_text
 from newsclaims.model import AnnotationSet
 from newsclaims.store import Corpus
@@ -273,10 +274,19 @@ def mutated_rows(draw):
 def test_column_checks_refuse_exactly_what_the_model_refuses(row):
     schema = arrow_schema(config_features()["annotation_sets"], "annotation_sets", "test")
     batch = pa.Table.from_pylist([row], schema=schema).to_batches()[0]
-    found = [p for p in check_rows(batch, _SET_FIELDS)]
+    found = [p for p in check_rows(batch, SET_ROW_FIELDS)]
     try:
         AnnotationSet.model_validate({k: v for k, v in row.items() if k not in ("article_id", "revision")})
         refused = False
     except ValidationError:
         refused = True
     assert bool(found) == refused, found
+
+
+def test_a_failed_write_leaves_no_file_and_says_why(tmp_path: Path):
+    target = tmp_path / "tasks.json"
+    with pytest.raises(TypeError):
+        write_json_chunks(target, [(1, b'{"a":1}'), (1, object())])
+    assert list(tmp_path.iterdir()) == []
+    assert write_json_chunks(target, [(2, b'{"a":1},\n{"b":2}'), (0, b""), (1, b"[]")]) == 3
+    assert json.loads(target.read_bytes()) == [{"a": 1}, {"b": 2}, []]

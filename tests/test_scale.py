@@ -45,6 +45,17 @@ def test_one_or_two_workers_give_the_same_bytes(export: Path, tmp_path: Path):
     assert release_bytes(tmp_path / "one") == release_bytes(tmp_path / "two")
 
 
+def test_one_shard_converts_in_process_to_the_same_bytes(tmp_path: Path):
+    small = tmp_path / "small.json"
+    write_synthetic_export(small, 20, seed=7)
+    files = {}
+    for workers in (1, 2):
+        files[workers], collected = labelstudio_to_hf([small], tmp_path / f"w{workers}", Corpus(tmp_path / "empty"), tasks_per_shard=25, workers=workers)
+        assert collected.errors == [] and collected.tasks == 20
+    assert len(files[2]["annotation_sets"]) == 1
+    assert release_bytes(tmp_path / "w1") == release_bytes(tmp_path / "w2")
+
+
 def test_split_exports_give_the_same_bytes_as_one(export: Path, tmp_path: Path):
     tasks = json.loads(export.read_bytes())
     parts = tmp_path / "parts"

@@ -16,14 +16,13 @@ import pyarrow as pa
 
 from .corpus_writer import write_checked
 from .errors import ConversionError
-from .hf.checks import check_rows
+from .hf.checks import SET_ROW_FIELDS, check_rows
 from .hf.parquet_io import ROW_GROUP_ROWS
 from .hf.read import ArticleBatch, ReleaseTexts, annotation_files_from_release, article_batches
 from .jsonio import write_json_chunks
 from .labelstudio.arrow_tasks import TaskRows, tasks_json
 from .labelstudio.corpus_io import corpus_to_labelstudio, labelstudio_to_corpus
 from .ls_release import labelstudio_to_hf
-from .model import AnnotationFile, AnnotationSet
 from .store import Corpus
 from .validate import WARNING, Problem
 from .vocab import SetKind
@@ -34,6 +33,9 @@ __all__ = ["corpus_to_labelstudio", "hf_to_corpus", "hf_to_labelstudio", "labels
 def hf_to_corpus(source: Path, corpus: Corpus) -> list[Path]:
     """Rebuild the canonical annotation files from a release's ``annotation_sets``."""
     return write_checked(corpus, list(annotation_files_from_release(source)), str(source))
+
+
+_DRAFT, _PREDICTION = SetKind.DRAFT.value, SetKind.PREDICTION.value
 
 
 def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], problems: list[Problem]) -> tuple[list[TaskRows], list[str], np.ndarray]:
@@ -55,20 +57,17 @@ def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], 
             article_texts.append(texts.text(article_id, sha))
             task = tasks[(article_id, sha)] = TaskRows(article_id, sha, len(article_texts) - 1)
         text_of_row[row] = task.text
-        if kind == SetKind.DRAFT.value:
+        if kind == _DRAFT:
             problems.append(Problem("draft-not-importable", f"set {set_id} is a draft; Label Studio imports no drafts", str(batch.file_of(row)), article_id, set_id, level=WARNING))
         else:
-            (task.predictions if kind == SetKind.PREDICTION.value else task.annotations).append(row)
+            (task.predictions if kind == _PREDICTION else task.annotations).append(row)
     return list(tasks.values()), article_texts, text_of_row
-
-
-_SET_FIELDS = {"article_id": AnnotationFile.model_fields["article_id"], **AnnotationSet.model_fields}
 
 
 def _checked_tasks(batch: ArticleBatch, tasks: list[TaskRows], article_texts: list[str], text_of_row: np.ndarray) -> tuple[list[Problem], pa.Buffer | None]:
     """Check a batch against the model and the texts; its tasks JSON when it has no error."""
     errors = []
-    for found in check_rows(batch.rows, _SET_FIELDS, article_texts, text_of_row):
+    for found in check_rows(batch.rows, SET_ROW_FIELDS, article_texts, text_of_row):
         article_id, set_id = (batch.rows.column(name)[found.row].as_py() for name in ("article_id", "set_id"))
         errors.append(Problem(found.error_id, f"{found.path}: {found.message}", str(batch.file_of(found.row)), article_id, set_id, found.path.split("[")[0], found.annotation_id))
     return errors, None if errors else tasks_json(batch.rows, tasks, article_texts)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -50,23 +52,60 @@ def write_json_chunks(path: Path, chunks: Iterable[tuple[int, Any]]) -> int:
     """Stream a JSON array of already encoded items, written beside ``path`` and renamed over it.
 
     Each chunk is (number of items, their JSON texts joined with ",\n") as bytes or any
-    buffer; returns the number of items.
+    buffer; returns the number of items. The file is written by a thread of its own, so that
+    making the next chunks goes on while the disk takes the last ones.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
     count = 0
     try:
-        with open(staging, "wb") as handle:
-            handle.write(b"[")
+        with _BackgroundWriter(staging) as out:
+            out.write(b"[")
             for items, data in chunks:
                 if not items:
                     continue
-                handle.write(b"\n" if count == 0 else b",\n")
-                handle.write(data)
+                out.write(b"\n" if count == 0 else b",\n")
+                out.write(data)
                 count += items
-            handle.write(b"\n]\n")
+            out.write(b"\n]\n")
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)
     return count
+
+
+class _BackgroundWriter:
+    """A file written by another thread, from a short queue of buffers; its errors come back on close."""
+
+    _DONE = object()
+
+    def __init__(self, path: Path, depth: int = 4) -> None:
+        self.handle = open(path, "wb")
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not self._DONE:
+            if self.error is None:
+                try:
+                    self.handle.write(data)
+                except BaseException as exc:  # handed to the caller on close
+                    self.error = exc
+
+    def write(self, data: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def __enter__(self) -> "_BackgroundWriter":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.queue.put(self._DONE)
+        self.thread.join()
+        self.handle.close()
+        if self.error is not None and exc_info[0] is None:
+            raise self.error

@@ -142,11 +142,19 @@ def _sourced(problem: TaskProblem, path: str) -> TaskProblem:
 def _run(
     files: list[Path], staging: Path, corpus: Corpus, release: str, workers: int, tasks_per_shard: int, progress: Callable[[int], None] | None
 ) -> list[ShardOutcome]:
+    """Convert every shard: in worker processes, or here when there is one process or one shard."""
     if workers <= 1:
         return _run_here(files, staging, corpus, release, tasks_per_shard, progress)
     args = (str(staging), str(corpus.root), release)
+    jobs = plan_shards(files, tasks_per_shard)
+    first = list(itertools.islice(jobs, 2))
+    if len(first) < 2:
+        outcomes = [convert_shard(job, *args) for job in first]
+        if progress and outcomes:
+            progress(outcomes[0].tasks)
+        return outcomes
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in plan_shards(files, tasks_per_shard)]
+        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in itertools.chain(first, jobs)]
         outcomes = []
         for tasks, future in submitted:
             outcomes.append(future.result())
@@ -166,7 +174,6 @@ def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, ta
                 return outcomes
             shard = itertools.chain([first], itertools.islice(tasks, tasks_per_shard - 1))
             outcomes.append(_convert_tasks(len(outcomes), shard, staging, corpus, release))
-            gc.collect()
             if progress:
                 progress(outcomes[-1].tasks)
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..model import Span
+from ..model import AnnotationFile, AnnotationSet, Span
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,12 @@ class _Checker:
         self.problems: list[RowProblem] = []
         self.texts, self.text_of_row = texts, text_of_row
 
-    def fail(self, where: _Where, mask: Any, error_id: str, expected: str, array: pa.Array) -> np.ndarray:
-        """Report every position where ``mask`` holds; returns the positions."""
+    def fail(self, where: _Where, mask: Any, error_id: str, expected: str, array: pa.Array) -> None:
+        """Report every position where ``mask`` holds."""
         positions = np.flatnonzero(np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False)))
         for position in positions.tolist():
             found = array[position].as_py()
             self.problems.append(RowProblem(int(where.rows[position]), error_id, where.path(position), where.id(position), f"expected {expected}, found {found!r}"))
-        return positions
 
     def model(self, model: type[BaseModel], structs: pa.Array, where: _Where) -> None:
         if "id" in model.model_fields:
@@ -153,6 +152,10 @@ class _Checker:
 
     def _span_problem(self, where: _Where, position: int, error_id: str, message: str) -> None:
         self.problems.append(RowProblem(int(where.rows[position]), error_id, where.path(position), where.id(position), message))
+
+
+SET_ROW_FIELDS = {"article_id": AnnotationFile.model_fields["article_id"], **AnnotationSet.model_fields}
+"""The fields of an ``annotation_sets`` row that the models define (its ``revision`` is the store's)."""
 
 
 def check_rows(rows: pa.RecordBatch, fields: dict[str, Any], texts: list[str] | None = None, text_of_row: np.ndarray | None = None) -> list[RowProblem]:

@@ -67,13 +67,15 @@ def article_batches(source: Path, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[
 
 
 def _joined(pieces: list[tuple[Path, pa.RecordBatch]]) -> ArticleBatch:
+    pieces = [(path, piece) for path, piece in pieces if piece.num_rows] or pieces[:1]
     starts, files, row = [], [], 0
     for path, piece in pieces:
         starts.append(row)
         files.append(path)
         row += piece.num_rows
-    table = pa.Table.from_batches([piece for _, piece in pieces]).combine_chunks()
-    return ArticleBatch(table.to_batches()[0] if row else pieces[0][1], starts, files)
+    if len(pieces) == 1:
+        return ArticleBatch(pieces[0][1], starts, files)
+    return ArticleBatch(pa.Table.from_batches([piece for _, piece in pieces]).combine_chunks().to_batches()[0], starts, files)
 
 
 class ReleaseTexts:
