@@ -3,7 +3,7 @@
 Usage (from the repository root, with the project's virtual environment):
 
     python scripts/benchmark_conversion.py [--sizes 1000 10000 50000] [--runs 3] [--out DIR]
-                                           [--quick] [--timeout SECONDS]
+                                           [--quick] [--timeout SECONDS] [--methods KEY ...]
 
 For each size N a synthetic export (:mod:`newsclaims.synthetic`) is written once into
 ``--out`` (default ``/tmp/newsclaims-bench``). Every method then runs ``--runs`` times (at
@@ -31,7 +31,8 @@ Methods:
 - orjson write: ``orjson.dumps`` of our produced tasks (loaded before the clock starts) and the
   file write, the reference for Parquet -> tasks;
 - ``datasets.load_dataset("parquet", ...)`` of our Parquet (a fresh cache per run, offline)
-  against ``pyarrow.parquet.read_table``.
+  against ``pyarrow.parquet.read_table``, and ``load_dataset`` of a one-row file cut from it:
+  what ``load_dataset`` costs whatever the size.
 
 The targets, checked at every N (peak RSS across the sizes), are printed as PASS/FAIL lines,
 and everything measured is written to ``DIR/results.json``. ``--quick`` runs N=1000 only, 3 runs.
@@ -148,6 +149,17 @@ dataset = datasets.load_dataset("parquet", data_files=files, split="train", cach
 report(clock() - start, rows=dataset.num_rows)
 """
 
+LOAD_DATASET_ONE_ROW = """
+import datasets
+import pyarrow.parquet as pq
+cache, scratch, first = sys.argv[1:4]
+one = f"{scratch}/one-row.parquet"
+pq.write_table(pq.read_table(first).slice(0, 1), one)
+start = clock()
+dataset = datasets.load_dataset("parquet", data_files=[one], split="train", cache_dir=cache)
+report(clock() - start, rows=dataset.num_rows)
+"""
+
 READ_TABLE = """
 import pyarrow.dataset
 import pyarrow.parquet as pq
@@ -227,6 +239,7 @@ def methods(timeout: float | None) -> list[Method]:
         Method("orjson_write", "orjson write of our tasks (reference)", ORJSON_WRITE, lambda p, s: [str(p.tasks), str(s / "tasks.json")]),
         Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()]),
         Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards()),
+        Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]]),
     ]
 
 
