@@ -8,8 +8,13 @@ import json
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+import pyarrow as pa
+
 from conftest import DATA, load_case
 from corpus_cases import build_case_corpus
+from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
+from newsclaims.hf.features import config_features
+from newsclaims.hf.parquet_io import arrow_schema
 from newsclaims.labelstudio.tasks import ConvertedTask, TaskProblem, task_to_sets
 from newsclaims.validate import Problem, validate_corpus
 
@@ -72,6 +77,36 @@ def test_importer_reports_problems_and_never_crashes(task):
         text = converted.text
         for entity in aset.entities:
             assert text[entity.start:entity.end] == entity.text
+
+
+@seed(20261129)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(TASK))
+def test_sets_checked_column_wise_are_refused_exactly_when_the_models_refuse_them(task):
+    """The export -> Parquet path checks its rows with the column checks, not the models: same verdicts."""
+    validated = task_to_sets(task, lambda article_id: [])
+    checked = task_to_sets(task, lambda article_id: [], validate=False)
+    if isinstance(validated, list):
+        assert checked == validated
+        return
+    model_problems = [p for p in validated.problems if p not in checked.problems]
+    refused_by_models = {p.annotation for p in model_problems}
+    assert checked.sets == [] and len(checked.records) == len(checked.labels) == len(validated.records) + len(refused_by_models)
+    rows = [{"article_id": checked.article_id, "revision": None, **record} for record in checked.records]
+    table = pa.Table.from_pylist(rows, schema=arrow_schema(config_features()["annotation_sets"], "annotation_sets", "test"))
+    refused_by_columns = {checked.labels[p.row] for p in check_rows(table.to_batches()[0], SET_ROW_FIELDS)} if rows else set()
+    assert refused_by_columns == refused_by_models
+
+
+def test_a_region_id_the_models_refuse_is_refused_column_wise_too():
+    task = copy.deepcopy(TASK)
+    first = task["annotations"][0]["result"][0]["id"]
+    for result in (r for annotation in task["annotations"] for r in annotation["result"]):
+        for key in ("id", "from_id", "to_id"):
+            if result.get(key) == first:
+                result[key] = "not an id"
+    test_sets_checked_column_wise_are_refused_exactly_when_the_models_refuse_them.hypothesis.inner_test(task)
+    assert any(p.error_id == "region-invalid" for p in task_to_sets(task, lambda article_id: []).problems)
 
 
 @seed(20261125)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from conftest import DATA, REPO
+from newsclaims.cli import main
 from newsclaims.convert import hf_to_labelstudio, labelstudio_to_hf
 from newsclaims.errors import ConversionError
 from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
@@ -30,6 +32,7 @@ from newsclaims.jsonio import write_json_chunks
 from newsclaims.labelstudio.tasks import sha256_text
 from newsclaims.model import AnnotationSet
 from newsclaims.store import Corpus
+from newsclaims.synthetic import write_synthetic_export
 from newsclaims.vocab import Approximation, ClaimMode, DatePart, EntityType, FigureKind, SetKind
 from release_helpers import reference_tasks
 
@@ -175,13 +178,15 @@ def test_random_releases_give_the_reference_bytes(tmp_path_factory, release, fil
     assert written(folder, folder / "tasks.json", batch_rows=batch_rows, workers=2) == expected
 
 
-def test_many_batches_and_files_give_the_same_bytes_as_one(tmp_path: Path):
-    labelstudio_to_hf([SEED_EXPORT], tmp_path / "one", Corpus(REPO / "corpus"))
-    table = pq.read_table(tmp_path / "one" / "annotation_sets")
+def test_many_batches_files_and_threads_give_the_same_bytes_as_one(tmp_path: Path):
+    export = tmp_path / "export.json"
+    write_synthetic_export(export, 9, seed=5)
+    labelstudio_to_hf([export], tmp_path / "one", Corpus(tmp_path / "empty"))
     articles = pq.read_table(tmp_path / "one" / "articles").to_pylist()
-    write_release(tmp_path / "three", articles, table.to_pylist(), files=3)
+    write_release(tmp_path / "three", articles, pq.read_table(tmp_path / "one" / "annotation_sets").to_pylist(), files=3)
     whole = written(tmp_path / "one", tmp_path / "one.json", workers=1)
-    assert written(tmp_path / "three", tmp_path / "three.json", batch_rows=1, workers=3) == whole
+    assert len(json.loads(whole)) == 9 and whole == reference_tasks(tmp_path / "one")
+    assert written(tmp_path / "three", tmp_path / "three.json", batch_rows=2, workers=3) == whole
 
 
 # -- the model's rules, column-wise --------------------------------------------------------
@@ -217,16 +222,8 @@ def test_a_broken_row_is_refused_with_its_place_and_nothing_is_written(error_id:
     [problem] = raised.value.problems
     assert (problem.error_id, problem.file, problem.article_id, problem.set_id) == (error_id, str(path), GOOD["article_id"], GOOD["set_id"]), why
     assert problem.annotation_id and problem.annotation_id in json.dumps(row), why
-    with pytest.raises(ValidationError) if error_id.startswith(("value", "list")) else _no_error():
+    with pytest.raises(ValidationError) if error_id.startswith(("value", "list")) else nullcontext():
         AnnotationSet.model_validate({k: v for k, v in row.items() if k not in ("article_id", "revision")})
-
-
-class _no_error:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_a_file_with_other_columns_is_refused(tmp_path: Path):
@@ -248,20 +245,35 @@ SCALARS = st.none() | st.integers(-3, 3) | st.text(st.sampled_from(list("aZ9 _.:
 def mutated_rows(draw):
     """The gold row with a few fields (scalars anywhere in it, or whole lists) set to other values of their Arrow type."""
     row = json.loads(json.dumps(GOOD))
+    row["label_studio"] = {"project_id": 1, "task_id": 2, "annotation_id": 3, "completed_by": 4, "lead_time": 5.0, "ground_truth": True, "was_cancelled": False, "model_version": None}
+    row["figures"][0]["date_inferred"] = ["year"]
     for _ in range(draw(st.integers(1, 3))):
-        layer = draw(st.sampled_from(["entities", "claims", "figures"]))
-        item = row[layer][draw(st.integers(0, len(row[layer]) - 1))]
+        layer = draw(st.sampled_from(["row", "label_studio", "entities", "claims", "figures"]))
+        if layer == "row":
+            item = row
+        elif layer == "label_studio":
+            item = row["label_studio"]
+        else:
+            item = row[layer][draw(st.integers(0, len(row[layer]) - 1))]
         if layer == "claims" and draw(st.booleans()):
-            if not item["content"] or draw(st.booleans()):
+            part = draw(st.sampled_from(["content", "cue", "source"]))
+            if part == "content" and (not item["content"] or draw(st.booleans())):
                 item["content"] = []
                 continue
-            item = item["content"][0]
-        key = draw(st.sampled_from(sorted(k for k, v in item.items() if not isinstance(v, (list, dict)) and k not in ("cue", "source"))))
+            item = item["content"][0] if part == "content" else item[part]
+            if item is None:
+                continue
+        if layer == "figures" and draw(st.booleans()):
+            item["date_inferred"] = [draw(st.sampled_from(["year", "month", "someday", None]))]
+            continue
+        key = draw(st.sampled_from(sorted(k for k, v in item.items() if not isinstance(v, (list, dict)) and k not in ("cue", "source", "label_studio", "revision"))))
         value = draw(SCALARS)
-        if key in ("start", "end"):
+        if key in ("start", "end", "project_id", "task_id", "annotation_id", "completed_by"):
             value = value if isinstance(value, int) or value is None else 0
-        elif key in ("value", "value_low", "value_high"):
+        elif key in ("value", "value_low", "value_high", "lead_time"):
             value = float(value) if isinstance(value, int) else None
+        elif key in ("ground_truth", "was_cancelled"):
+            value = None if value is None else bool(value)
         elif isinstance(value, int):
             value = str(value)
         item[key] = value
@@ -274,7 +286,7 @@ def mutated_rows(draw):
 def test_column_checks_refuse_exactly_what_the_model_refuses(row):
     schema = arrow_schema(config_features()["annotation_sets"], "annotation_sets", "test")
     batch = pa.Table.from_pylist([row], schema=schema).to_batches()[0]
-    found = [p for p in check_rows(batch, SET_ROW_FIELDS)]
+    found = check_rows(batch, SET_ROW_FIELDS)
     try:
         AnnotationSet.model_validate({k: v for k, v in row.items() if k not in ("article_id", "revision")})
         refused = False
@@ -290,3 +302,55 @@ def test_a_failed_write_leaves_no_file_and_says_why(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
     assert write_json_chunks(target, [(2, b'{"a":1},\n{"b":2}'), (0, b""), (1, b"[]")]) == 3
     assert json.loads(target.read_bytes()) == [{"a": 1}, {"b": 2}, []]
+
+
+def _broken_release(tmp_path: Path, change, config: str = "annotation_sets") -> Path:
+    release = tmp_path / "release"
+    if not release.exists():
+        shutil.copytree(REPO / "corpus" / "parquet", release)
+    [path] = sorted((release / config).glob("*.parquet"))
+    rows = pq.read_table(path).to_pylist()
+    change(rows)
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(path)), path)
+    return release
+
+
+def test_a_malformed_hash_is_reported_as_such_and_every_problem_reaches_the_report(tmp_path: Path, capsys):
+    def change(rows):
+        rows[0]["article_sha256"] = "not a hash"
+        rows.append({**rows[1], "set_id": "late"})
+        rows[2]["entities"][0]["type"] = "ALIEN"
+
+    release = _broken_release(tmp_path, change)
+    report = tmp_path / "report.json"
+    code = main(["convert", "--from", "hf", str(release), "--to", "labelstudio", str(tmp_path / "tasks.json"), "--report", str(report)])
+    assert code == 1 and not (tmp_path / "tasks.json").exists()
+    problems = json.loads(report.read_text(encoding="utf-8"))["problems"]
+    assert sorted(p["error_id"] for p in problems) == ["value-pattern", "value-vocabulary"]
+    assert "[value-pattern]" in capsys.readouterr().err
+
+
+def test_sets_of_an_article_apart_are_refused(tmp_path: Path):
+    _broken_release(tmp_path, lambda rows: rows.append({**rows[0], "article_id": "another"}), "articles")
+
+    def change(rows):
+        rows.append({**rows[0], "set_id": "after"})
+        rows.insert(1, {**rows[0], "article_id": "another", "set_id": "between"})
+
+    release = _broken_release(tmp_path, change)
+    with pytest.raises(ConversionError) as raised:
+        hf_to_labelstudio(release, tmp_path / "tasks.json", batch_rows=1)
+    assert [(p.error_id, p.article_id) for p in raised.value.problems] == [("release-unordered", GOOD["article_id"])]
+    assert not (tmp_path / "tasks.json").exists()
+
+
+class _Bounded(AnnotationSet.__base__):
+    """A model with a rule the column checks do not apply."""
+
+    score: int = Field(le=5)
+
+
+def test_a_rule_the_checks_do_not_know_is_an_error_not_a_pass():
+    batch = pa.table({"score": pa.array([7])}).to_batches()[0]
+    with pytest.raises(TypeError, match="do not know"):
+        check_rows(batch, _Bounded.model_fields)

@@ -60,7 +60,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     corpus = _corpus(args)
-    problems = validate_corpus(corpus)
+    with progress_bar("validating", unit="file") as advance:
+        problems = validate_corpus(corpus, advance)
     print_problems(problems, as_json=args.format == "json")
     errors = sum(p.level == ERROR for p in problems)
     warnings = sum(p.level == WARNING for p in problems)
@@ -138,7 +139,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     corpus = _corpus(args)
-    result = build_release(corpus, RELEASE_VERSION)
+    with progress_bar("building", unit="article") as advance:
+        result = build_release(corpus, RELEASE_VERSION, progress=advance)
     for name, paths in result.files.items():
         print(f"{name}: {result.rows[name]} row(s) in {len(paths)} file(s) under {result.release_dir / name}")
     for path in update_docs(Path(args.docs_dir), corpus, result.release_dir, RELEASE_VERSION):
@@ -158,11 +160,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if len(sources) > 1 and source_format != "labelstudio":
         raise NewsclaimsError(f"--from {source_format} takes one path, found {len(sources)}")
     if route == ("hf", "corpus"):
-        for path in hf_to_corpus(_needed(source, "--from hf DIR_OR_PARQUET"), corpus):
+        with progress_bar("reading the release", unit="article") as advance:
+            written = hf_to_corpus(_needed(source, "--from hf DIR_OR_PARQUET"), corpus, advance)
+        for path in written:
             print(f"wrote {path}")
     elif route == ("labelstudio", "corpus"):
         _needed(source, "--from labelstudio EXPORT.json [MORE ...]")
-        written, collected = _reported(args.report, lambda: labelstudio_to_corpus(sources, corpus))
+        with progress_bar("reading exports") as advance:
+            written, collected = _reported(args.report, lambda: labelstudio_to_corpus(sources, corpus, advance))
         print(f"{collected.tasks} task(s), {collected.sets} annotation set(s), {collected.regions} annotation(s) converted")
         for path in written:
             print(f"wrote {path}")
@@ -174,8 +179,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
         for name, paths in files.items():
             print(f"{name}: {len(paths)} file(s) under {target / name}")
     elif route == ("hf", "labelstudio"):
-        with progress_bar("writing tasks") as advance:
-            count, problems = hf_to_labelstudio(_needed(source, "--from hf DIR"), _needed(target, "--to labelstudio TASKS.json"), workers=args.workers, progress=advance)
+        try:
+            with progress_bar("writing tasks") as advance:
+                count, problems = hf_to_labelstudio(_needed(source, "--from hf DIR"), _needed(target, "--to labelstudio TASKS.json"), workers=args.workers, progress=advance)
+        except ConversionError as exc:
+            _write_report(args.report, exc.problems, None)
+            raise
         _write_report(args.report, problems, None)
         _print_warnings(problems)
         print(f"wrote {count} task(s) to {target}")
@@ -221,14 +230,16 @@ def _write_report(path: str | None, problems: list, collected) -> None:
 
 
 def cmd_ls_push(args: argparse.Namespace) -> int:
-    result = push(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project, as_predictions=args.as_ == "predictions")
+    with progress_bar("pushing articles", unit="article") as advance:
+        result = push(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project, as_predictions=args.as_ == "predictions", progress=advance)
     print(f"project {result.project_id} ({args.project}) {result.project}: {result.created} task(s) created, {result.updated} new revision(s), {result.unchanged} unchanged")
     return EXIT_OK
 
 
 def cmd_ls_pull(args: argparse.Namespace) -> int:
     def run() -> tuple:
-        pulled = pull(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project)
+        with progress_bar("pulling tasks") as advance:
+            pulled = pull(connect(args.url, args.api_key, args.timeout), _corpus(args), args.project, advance)
         return pulled, pulled.collected
 
     result, collected = _reported(args.report, run)

@@ -1,13 +1,16 @@
 """Conversions between the corpus and the other formats, through the typed model.
 
-Every conversion checks what it produces against the article store before it writes, and
-writes all of it or nothing.
+Every conversion checks what it produces against the article store (or, from a release, the
+release's own article texts) before it writes, and writes all of it or nothing. Large
+releases are checked against the models' rules column-wise (:mod:`.hf.checks`) rather than
+one object at a time.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+import re
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,13 +19,14 @@ import pyarrow as pa
 
 from .corpus_writer import write_checked
 from .errors import ConversionError
-from .hf.checks import SET_ROW_FIELDS, check_rows
+from .hf.checks import NO_TEXT, SET_ROW_FIELDS, check_rows
 from .hf.parquet_io import ROW_GROUP_ROWS
 from .hf.read import ArticleBatch, ReleaseTexts, annotation_files_from_release, article_batches
 from .jsonio import write_json_chunks
 from .labelstudio.arrow_tasks import TaskRows, tasks_json
 from .labelstudio.corpus_io import corpus_to_labelstudio, labelstudio_to_corpus
 from .ls_release import labelstudio_to_hf
+from .model import SHA256_PATTERN
 from .store import Corpus
 from .validate import WARNING, Problem
 from .vocab import SetKind
@@ -30,12 +34,18 @@ from .vocab import SetKind
 __all__ = ["corpus_to_labelstudio", "hf_to_corpus", "hf_to_labelstudio", "labelstudio_to_corpus", "labelstudio_to_hf"]
 
 
-def hf_to_corpus(source: Path, corpus: Corpus) -> list[Path]:
-    """Rebuild the canonical annotation files from a release's ``annotation_sets``."""
-    return write_checked(corpus, list(annotation_files_from_release(source)), str(source))
+def hf_to_corpus(source: Path, corpus: Corpus, progress: Callable[[int], None] | None = None) -> list[Path]:
+    """Rebuild the canonical annotation files from a release's ``annotation_sets``; ``progress(1)`` after each article."""
+    files = []
+    for annotations in annotation_files_from_release(source):
+        files.append(annotations)
+        if progress:
+            progress(1)
+    return write_checked(corpus, files, str(source))
 
 
 _DRAFT, _PREDICTION = SetKind.DRAFT.value, SetKind.PREDICTION.value
+_SHA256 = re.compile(SHA256_PATTERN)
 
 
 def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], problems: list[Problem]) -> tuple[list[TaskRows], list[str], np.ndarray]:
@@ -50,10 +60,14 @@ def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], 
     text_of_row = np.zeros(batch.rows.num_rows, dtype=np.int64)
     for row, (article_id, sha, kind, set_id) in enumerate(zip(*columns.values())):
         if article_id in seen and next(reversed(seen)) != article_id:
-            raise ConversionError(f"{batch.file_of(row)}: article={article_id} [release-unordered] the article's sets are not contiguous in the release")
+            message = "the article's sets are not contiguous in the release"
+            raise ConversionError(f"{batch.file_of(row)}: article={article_id} [release-unordered] {message}", [Problem("release-unordered", message, str(batch.file_of(row)), article_id, set_id)])
         seen[article_id] = None
         task = tasks.get((article_id, sha))
-        if task is None:
+        if task is None and not (isinstance(sha, str) and _SHA256.match(sha)):
+            # No text to find for a malformed hash: the row's check reports it, and nothing is written.
+            task = tasks[(article_id, sha)] = TaskRows(article_id, sha, NO_TEXT)
+        elif task is None:
             article_texts.append(texts.text(article_id, sha))
             task = tasks[(article_id, sha)] = TaskRows(article_id, sha, len(article_texts) - 1)
         text_of_row[row] = task.text
@@ -92,7 +106,11 @@ def _release_tasks(source: Path, problems: list[Problem], workers: int, progress
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for batch in article_batches(source, batch_rows):
-            tasks, article_texts, text_of_row = _task_rows(batch, texts, seen, problems)
+            try:
+                tasks, article_texts, text_of_row = _task_rows(batch, texts, seen, problems)
+            except ConversionError as exc:
+                errors += exc.problems
+                break
             texts.forget({task.article_id for task in tasks})
             running.append((len(tasks), pool.submit(_checked_tasks, batch, tasks, article_texts, text_of_row)))
             if len(running) > workers:
@@ -100,8 +118,7 @@ def _release_tasks(source: Path, problems: list[Problem], workers: int, progress
         while running:
             yield from finish()
     if errors:
-        problems += errors
-        raise ConversionError(f"{source}: {len(errors)} problem(s) in the release; nothing was written", errors)
+        raise ConversionError(f"{source}: {len(errors)} problem(s) in the release; nothing was written", [*problems, *errors])
 
 
 def hf_to_labelstudio(

@@ -1,7 +1,7 @@
 """Label Studio exports -> ``articles`` and ``annotation_sets`` Parquet, streamed, in parallel.
 
-The exports are first scanned for the byte range of every task (no parsing). Every
-``TASKS_PER_SHARD`` consecutive tasks make one shard, converted by one worker process that
+The exports are first scanned for the byte range of every task (no parsing). Consecutive
+tasks make shards (see :func:`shard_sizes`), each converted by one worker process that
 parses its tasks, converts and checks them through the model, and writes row groups as it
 goes. Shards depend on the tasks only, never on the number of workers, so 1 or N workers,
 streaming or not, give the same files. Nothing is moved into place unless every task converts.
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ConversionError
+from .hf.checks import SET_ROW_FIELDS, check_rows
 from .hf.features import config_features
 from .hf.parquet_io import COMPRESSION, ShardWriter, arrow_schema, shard_name
 from .hf.rows import text_article_row
@@ -35,6 +36,7 @@ from .store import Corpus
 
 CONFIGS = ("articles", "annotation_sets")
 TASKS_PER_SHARD = 2_500
+FIRST_SHARD = 250
 DEFAULT_RELEASE = "labelstudio-export"
 
 
@@ -58,14 +60,27 @@ class ShardOutcome:
     files: dict[str, list[str]] = field(default_factory=dict)
 
 
+def shard_sizes(tasks_per_shard: int = TASKS_PER_SHARD) -> Iterator[int]:
+    """Tasks in each shard, in order: 250, 500, 1,000, 2,000, then ``tasks_per_shard`` each.
+
+    Small first shards put every core to work on a small export too, and the sizes depend on
+    nothing but the order of the tasks.
+    """
+    size = FIRST_SHARD
+    while True:
+        yield min(size, tasks_per_shard)
+        size *= 2
+
+
 def plan_shards(files: list[Path], tasks_per_shard: int = TASKS_PER_SHARD) -> Iterator[ShardJob]:
-    """Cut the tasks of the export files, in order, into shards of ``tasks_per_shard`` tasks.
+    """Cut the tasks of the export files, in order, into shards of :func:`shard_sizes` tasks.
 
     A generator: each shard is handed out as soon as the scan has found its tasks, so that
     workers start converting while the rest of the exports is being scanned.
     """
     pieces: list[tuple[str, np.ndarray]] = []
-    room, index = tasks_per_shard, 0
+    sizes = shard_sizes(tasks_per_shard)
+    room, index = next(sizes), 0
     for path in files:
         for spans in task_spans(path, chunk=tasks_per_shard):
             while len(spans):
@@ -74,7 +89,7 @@ def plan_shards(files: list[Path], tasks_per_shard: int = TASKS_PER_SHARD) -> It
                 room -= len(take)
                 if room == 0:
                     yield ShardJob(index, tuple(pieces))
-                    index, pieces, room = index + 1, [], tasks_per_shard
+                    index, pieces, room = index + 1, [], next(sizes)
     if pieces:
         yield ShardJob(index, tuple(pieces))
 
@@ -108,15 +123,26 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release: str) -> ShardOutcome:
+    """Convert tasks and write their rows; the sets are checked against the models' rules a row group at a time."""
     features = config_features()
     lookup = corpus_lookup(corpus)
     prefix = f"shard-{index:05d}-"
-    writers = {name: ShardWriter(staging / name, arrow_schema(features[name], name, release), 10**9, prefix=prefix) for name in CONFIGS}
     outcome = ShardOutcome(index)
+    origins: list[tuple[str, Any, str, str]] = []
+
+    def check(table: pa.Table, first: int) -> None:
+        for found in check_rows(table.combine_chunks().to_batches()[0], SET_ROW_FIELDS):
+            path, task_id, label, article_id = origins[first + found.row]
+            outcome.problems.append(TaskProblem("region-invalid", f"{found.path}: {found.message}", task_id, label, found.annotation_id, article_id, source=path))
+
+    writers = {
+        name: ShardWriter(staging / name, arrow_schema(features[name], name, release), 10**9, prefix=prefix, check=check if name == "annotation_sets" else None)
+        for name in CONFIGS
+    }
     seen_articles: set[tuple[str, str]] = set()
     for path, task in tasks:
         outcome.tasks += 1
-        converted = task_to_sets(task, lookup)
+        converted = task_to_sets(task, lookup, validate=False)
         if isinstance(converted, list):
             outcome.problems += [_sourced(p, path) for p in converted]
             continue
@@ -130,6 +156,7 @@ def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], stag
             seen_articles.add(key)
             writers["articles"].write([text_article_row(converted.article_id, converted.text, converted.text_sha256, record)])
         revision = record.revision if record else None
+        origins += [(path, converted.task_id, label, converted.article_id) for label in converted.labels]
         writers["annotation_sets"].write({"article_id": converted.article_id, "revision": revision, **r} for r in converted.records)
     outcome.files = {name: [str(p) for p in writer.close(rename=False)] for name, writer in writers.items()}
     return outcome
@@ -167,12 +194,13 @@ def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, ta
     """One process, one pass over the exports: the same shards as the workers make."""
     tasks = ((str(path), task) for path in files for task in iter_tasks(path))
     outcomes = []
+    sizes = shard_sizes(tasks_per_shard)
     with _collector_paused():
         while True:
             first = next(tasks, None)
             if first is None:
                 return outcomes
-            shard = itertools.chain([first], itertools.islice(tasks, tasks_per_shard - 1))
+            shard = itertools.chain([first], itertools.islice(tasks, next(sizes) - 1))
             outcomes.append(_convert_tasks(len(outcomes), shard, staging, corpus, release))
             if progress:
                 progress(outcomes[-1].tasks)

@@ -23,7 +23,8 @@ Id = Annotated[
     ),
 ]
 Offset = Annotated[StrictInt, Field(ge=0)]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the article's UTF-8 bytes, lower-case hex.")]
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN, description="SHA-256 of the article's UTF-8 bytes, lower-case hex.")]
 
 
 class Record(BaseModel):

@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pydantic import ValidationError
 
@@ -343,10 +343,13 @@ def check_manifest(corpus: Corpus) -> tuple[Manifest, dict[str, str], list[Probl
     return manifest, texts, problems
 
 
-def validate_corpus(corpus: Corpus) -> list[Problem]:
+def validate_corpus(corpus: Corpus, progress: Callable[[int], None] | None = None) -> list[Problem]:
+    """Every problem of the corpus; ``progress(1)`` after each annotation file."""
     manifest, texts, problems = check_manifest(corpus)
     if any(p.error_id == "manifest-missing" for p in problems):
         return problems
     for path in corpus.annotation_paths():
         problems += check_annotation_file(path, path.read_bytes(), manifest, texts)
+        if progress:
+            progress(1)
     return problems

@@ -6,6 +6,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import CorpusInvalidError
 from ..store import Corpus
@@ -33,8 +34,8 @@ def _remove_leftovers(parent: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_release(corpus: Corpus, target: Path, release: str, limits: ShardLimits = ShardLimits()) -> BuildResult:
-    """Write every config of the release into ``target`` (a new, empty folder)."""
+def write_release(corpus: Corpus, target: Path, release: str, limits: ShardLimits = ShardLimits(), progress: Callable[[int], None] | None = None) -> BuildResult:
+    """Write every config of the release into ``target`` (a new, empty folder); ``progress(1)`` after each article revision."""
     features = config_features()
     writers = {
         name: ShardWriter(target / name, arrow_schema(features[name], name, release), limits.for_config(name))
@@ -56,6 +57,8 @@ def write_release(corpus: Corpus, target: Path, release: str, limits: ShardLimit
             writers["entities"].write(entity_rows(record, gold))
             writers["claims"].write(claim_rows(record, text, gold))
             writers["figures"].write(figure_rows(record, gold))
+        if progress:
+            progress(1)
     result = BuildResult(release_dir=target)
     for name, writer in writers.items():
         result.files[name] = writer.close()
@@ -87,7 +90,7 @@ def croissant_info(release: str) -> CroissantInfo:
     )
 
 
-def build_release(corpus: Corpus, release: str, limits: ShardLimits = ShardLimits()) -> BuildResult:
+def build_release(corpus: Corpus, release: str, limits: ShardLimits = ShardLimits(), progress: Callable[[int], None] | None = None) -> BuildResult:
     """Validate, write the release and its Croissant metadata beside the current one, then swap it in.
 
     An interrupted build leaves the previous release as it was.
@@ -100,7 +103,7 @@ def build_release(corpus: Corpus, release: str, limits: ShardLimits = ShardLimit
     _remove_leftovers(final.parent)
     staging = final.parent / f"{BUILD_PREFIX}{os.getpid()}"
     try:
-        result = write_release(corpus, staging, release, limits)
+        result = write_release(corpus, staging, release, limits, progress)
         write_croissant(staging, config_features(), croissant_info(release))
         old = final.parent / f"{OLD_PREFIX}{os.getpid()}"
         if final.exists():

@@ -19,10 +19,14 @@ import annotated_types
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel
+from pydantic import BaseModel, Strict
 from pydantic.fields import FieldInfo
 
 from ..model import AnnotationFile, AnnotationSet, Span
+
+
+NO_TEXT = -1
+"""The index of the article text of a row that has none to check its spans against."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class _Checker:
             self.problems.append(RowProblem(int(where.rows[position]), error_id, where.path(position), where.id(position), f"expected {expected}, found {found!r}"))
 
     def model(self, model: type[BaseModel], structs: pa.Array, where: _Where) -> None:
+        decorators = model.__pydantic_decorators__
+        if decorators.validators or decorators.field_validators or decorators.root_validators or decorators.model_validators:
+            raise TypeError(f"{model.__name__} has validators that the column checks cannot apply; check it row by row or teach {__name__}")
         if "id" in model.model_fields:
             where = where.with_ids(pc.struct_field(structs, "id"))
         for name, info in model.model_fields.items():
@@ -105,6 +112,9 @@ class _Checker:
                 (annotation,) = [a for a in args if a is not type(None)]
             else:
                 break
+        unknown = [rule for rule in metadata if not _understood(rule)]
+        if unknown:
+            raise TypeError(f"{where.path(0) if len(where.rows) else 'a field'}: the column checks do not know the rules {unknown}; teach {__name__}")
         if not optional:
             self.fail(where, pc.is_null(array), "value-missing", "a value", array)
         if array.null_count:
@@ -142,7 +152,7 @@ class _Checker:
         columns = [pc.struct_field(structs, name).to_pylist() for name in ("start", "end", "text")]
         texts = self.texts
         for position, (article, start, end, text) in enumerate(zip(self.text_of_row[where.rows].tolist(), *columns)):
-            if start is None or end is None or text is None or start < 0:
+            if article == NO_TEXT or start is None or end is None or text is None or start < 0:
                 continue
             article_text = texts[article]
             if not start <= end <= len(article_text):
@@ -158,11 +168,18 @@ SET_ROW_FIELDS = {"article_id": AnnotationFile.model_fields["article_id"], **Ann
 """The fields of an ``annotation_sets`` row that the models define (its ``revision`` is the store's)."""
 
 
+def _understood(rule: Any) -> bool:
+    """A rule the checks apply: a pattern, a lower bound, a minimum length, or strictness (Arrow's types are strict)."""
+    if isinstance(rule, (annotated_types.Ge, annotated_types.MinLen, Strict)):
+        return True
+    return type(rule).__name__ == "_PydanticGeneralMetadata" and set(vars(rule)) == {"pattern"}
+
+
 def check_rows(rows: pa.RecordBatch, fields: dict[str, Any], texts: list[str] | None = None, text_of_row: np.ndarray | None = None) -> list[RowProblem]:
     """Every rule of the model ``fields`` (name -> pydantic FieldInfo) broken in ``rows``.
 
-    With ``texts`` (and the index in it of each row's article text) every span is also checked
-    against its article's text.
+    With ``texts`` (and the index in it of each row's article text, or ``NO_TEXT``) every span
+    is also checked against its article's text.
     """
     checker = _Checker(texts, text_of_row)
     everywhere = _Where(np.arange(rows.num_rows), (), None)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -51,9 +51,21 @@ def shard_name(index: int, count: int) -> str:
 
 
 class ShardWriter:
-    """Writes rows of one config into numbered shards of at most ``max_rows`` rows, in row groups."""
+    """Writes rows of one config into numbered shards of at most ``max_rows`` rows, in row groups.
 
-    def __init__(self, folder: Path, schema: pa.Schema, max_rows: int, batch_rows: int = ROW_GROUP_ROWS, prefix: str = "part-") -> None:
+    ``check(table, first)``, when given, sees every row group before it is written (``first``
+    is the number of rows written before it).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        schema: pa.Schema,
+        max_rows: int,
+        batch_rows: int = ROW_GROUP_ROWS,
+        prefix: str = "part-",
+        check: Callable[[pa.Table, int], None] | None = None,
+    ) -> None:
         self.folder = folder
         self.schema = schema
         self.max_rows = max_rows
@@ -64,6 +76,7 @@ class ShardWriter:
         self.rows_written = 0
         self.paths: list[Path] = []
         self.prefix = prefix
+        self.check = check
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
@@ -81,6 +94,8 @@ class ShardWriter:
             self.paths.append(path)
             self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION, write_statistics=True)
         table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        if self.check:
+            self.check(table, self.rows_written - len(self._buffer))
         self._writer.write_table(table, row_group_size=len(self._buffer))
         self._rows_in_shard += len(self._buffer)
         self._buffer = []

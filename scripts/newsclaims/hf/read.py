@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from ..errors import ConversionError
 from ..model import AnnotationFile
+from ..validate import Problem
 from .parquet_io import ROW_GROUP_ROWS, iter_batches, iter_rows
 from .rows import annotation_files_from_rows
 
@@ -94,7 +95,8 @@ class ReleaseTexts:
         while key not in self._texts:
             found = next(self._batches, None)
             if found is None:
-                raise ConversionError(f"{self.source}: article={article_id} [release-text-missing] no articles row with sha256 {sha}")
+                message = f"no articles row with sha256 {sha}"
+                raise ConversionError(f"{self.source}: article={article_id} [release-text-missing] {message}", [Problem("release-text-missing", message, str(self.source), article_id)])
             batch = found[1].to_pydict()
             self._texts.update(zip(zip(batch["article_id"], batch["text_sha256"]), batch["text"]))
         return self._texts[key]

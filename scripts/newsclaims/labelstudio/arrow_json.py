@@ -42,6 +42,16 @@ class Template:
         parts = _HOLE.split(orjson.dumps(obj).decode())
         return cls(tuple(parts[0::2]), tuple(parts[1::2]))
 
+    def after(self, name: str) -> tuple[str, "Template"]:
+        """The text before the first hole, which must be ``name``, and the template after it."""
+        if self.holes[:1] != (name,):
+            raise ValueError(f"the first hole is {self.holes[:1]}, not {name!r}")
+        return self.literals[0], Template(self.literals[1:], self.holes[1:])
+
+    def before(self, name: str) -> str:
+        """The text just before hole ``name``."""
+        return self.literals[self.holes.index(name)]
+
     def fill(self, lead: Column = ",", **values: Column | tuple[pa.Array, ...]) -> pa.Array:
         """One JSON text per row, after ``lead``; null where any value is null.
 

@@ -24,7 +24,8 @@ from .layout import APPROXIMATION_TAG, CLAIM_TAG, DATE_INFERRED_TAG, ENTITY_TAG,
 from .results import _attribute, _region, _relation, part_id
 
 _SPAN = SimpleNamespace(start=hole("start"), end=hole("end"), text=hole("text"))
-_REGION = {tag: Template.of(_region(hole("id"), tag, hole("label"), _SPAN)) for tag in (ENTITY_TAG, CLAIM_TAG, FIGURE_TAG)}
+_REGION = {tag: Template.of(_region(hole("id"), tag, hole("label"), _SPAN)) for tag in (ENTITY_TAG, FIGURE_TAG)}
+_CLAIM_PART = {part: Template.of(_region(hole("id"), CLAIM_TAG, part.value, _SPAN)) for part in ClaimPart}
 _CHOICES = {
     tag: Template.of(_attribute(hole("id"), tag, "choices", _SPAN, {"text": hole("text"), "choices": hole("choices")}))
     for tag in (MODE_TAG, APPROXIMATION_TAG, DATE_INFERRED_TAG)
@@ -92,10 +93,12 @@ def _claims(lists: pa.Array, earlier: list[pa.Array]) -> pa.Array:
     content = field(claims, "content")
     first = _spans(pc.list_element(content, 0))
     head = [
-        _REGION[CLAIM_TAG].fill(_leads(lists, earlier), id=ids, label=quoted(pa.repeat(ClaimPart.CONTENT.value, len(claims))), **first),
+        _CLAIM_PART[ClaimPart.CONTENT].fill(_leads(lists, earlier), id=ids, **first),
         _CHOICES[MODE_TAG].fill(id=ids, choices=_one_choice(field(claims, "mode")), **first),
     ]
 
+    if len(content) and pc.max(pc.list_value_length(content)).as_py() >= _PART_ORDER - 2:
+        raise ValueError(f"a claim has more than {_PART_ORDER - 3} content pieces")
     pieces = pc.list_slice(content, 1)
     piece_items = pieces.flatten()
     piece_claim = pc.list_parent_indices(pieces)
@@ -118,7 +121,7 @@ def _claims(lists: pa.Array, earlier: list[pa.Array]) -> pa.Array:
     )
 
     def part_region(structs: pa.Array, region_ids: pa.Array, label: ClaimPart, show: pa.Array) -> pa.Array:
-        region = _REGION[CLAIM_TAG].fill(id=quoted(region_ids), label=quoted(pa.repeat(label.value, len(structs))), **_spans(structs))
+        region = _CLAIM_PART[label].fill(id=quoted(region_ids), **_spans(structs))
         return pc.if_else(show, region, NULL)
 
     piece_json = joined(

@@ -19,12 +19,12 @@ from .arrow_results import result_items
 from .tasks import PREDICTION_MODEL_VERSION
 
 _RESULT = [hole("result")]
-_ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled")})
-_TIMED_ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled"), "lead_time": hole("lead_time")})
-_PREDICTION = Template.of({"result": _RESULT, "model_version": hole("model_version")})
+_BEFORE_RESULT, _ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled")}).after("result")
+_, _TIMED_ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled"), "lead_time": hole("lead_time")}).after("result")
+_, _PREDICTION = Template.of({"result": _RESULT, "model_version": hole("model_version")}).after("result")
 _DATA = {"text": hole("text"), "article_id": hole("article_id"), "text_sha256": hole("sha")}
 _TASK = Template.of({"data": _DATA, "annotations": [hole("annotations")]})
-_PREDICTED_TASK = Template.of({"data": _DATA, "annotations": [hole("annotations")], "predictions": [hole("predictions")]})
+_BEFORE_PREDICTIONS = Template.of({"data": _DATA, "annotations": [hole("annotations")], "predictions": [hole("predictions")]}).before("predictions")
 _MODEL_VERSION_BEFORE, _MODEL_VERSION_AFTER = PREDICTION_MODEL_VERSION.split("{set_id}")
 
 
@@ -40,8 +40,10 @@ class TaskRows:
 
 
 def set_items(sets: pa.RecordBatch) -> pa.Array:
-    """Each set as the annotation or prediction Label Studio imports."""
-    results = result_items(sets)
+    """Each set as the annotation or prediction Label Studio imports.
+
+    The ``result`` list is written once; what follows it differs between annotations and predictions.
+    """
     kind = sets.column("kind")
     origin = sets.column("label_studio")
     known = pc.is_valid(origin)
@@ -50,16 +52,16 @@ def set_items(sets: pa.RecordBatch) -> pa.Array:
         return pc.if_else(known, pc.struct_field(origin, name), otherwise)
 
     values = {
-        "result": results,
         "ground_truth": json_bools(from_origin("ground_truth", pc.equal(kind, SetKind.GOLD.value))),
         "was_cancelled": json_bools(from_origin("was_cancelled", False)),
     }
-    annotations = pc.coalesce(_TIMED_ANNOTATION.fill("", lead_time=json_numbers(from_origin("lead_time", None)), **values), _ANNOTATION.fill("", **values))
+    annotation_ends = pc.coalesce(_TIMED_ANNOTATION.fill("", lead_time=json_numbers(from_origin("lead_time", None)), **values), _ANNOTATION.fill("", **values))
     version = from_origin("model_version", NULL)
     version = pc.if_else(pc.fill_null(pc.greater(pc.binary_length(version), 0), False), version, NULL)
     default = pc.binary_join_element_wise(_MODEL_VERSION_BEFORE, sets.column("set_id"), _MODEL_VERSION_AFTER, "")
-    predictions = _PREDICTION.fill("", result=results, model_version=json_strings(pc.coalesce(version, default)))
-    return pc.if_else(pc.equal(kind, SetKind.PREDICTION.value), predictions, annotations)
+    prediction_ends = _PREDICTION.fill("", model_version=json_strings(pc.coalesce(version, default)))
+    ends = pc.if_else(pc.equal(kind, SetKind.PREDICTION.value), prediction_ends, annotation_ends)
+    return pc.binary_join_element_wise(_BEFORE_RESULT, *result_items(sets), ends, "")
 
 
 def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
@@ -68,7 +70,7 @@ def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
     for rows in groups:
         offsets.append(offsets[-1] + len(rows))
     order = [r for rows in groups for r in rows]
-    if order != list(range(len(items)))[: len(order)]:
+    if order != list(range(len(order))):
         items = pc.take(items, pa.array(order, pa.int64()))
     lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items)
     return pc.if_else(pc.equal(pc.list_value_length(lists), 0), NULL, pc.binary_join(lists, ","))
@@ -83,8 +85,7 @@ def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: list[str]) ->
         "text": encoded_strings([texts[t.text] for t in tasks]),
         "article_id": quoted(pa.array([t.article_id for t in tasks], pa.string())),
         "sha": quoted(pa.array([t.text_sha256 for t in tasks], pa.string())),
-        "annotations": annotations,
+        "annotations": (annotations, pc.fill_null(pc.binary_join_element_wise(_BEFORE_PREDICTIONS, predictions, ""), "")),
     }
     leads = pa.array(["", *[",\n"] * (len(tasks) - 1)], pa.string()) if tasks else pa.array([], pa.string())
-    each = pc.coalesce(_PREDICTED_TASK.fill(leads, predictions=predictions, **values), _TASK.fill(leads, **values))
-    return text_bytes(each)
+    return text_bytes(_TASK.fill(leads, **values))

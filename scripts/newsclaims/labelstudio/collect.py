@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..model import AnnotationSet
 from .tasks import ArticleLookup, TaskProblem, task_to_sets
@@ -24,12 +24,16 @@ class Collected:
         return [p for p in self.problems if p.level == "error"]
 
 
-def collect(sources: Iterable[tuple[str, Iterable[Any]]], lookup: ArticleLookup, users: dict[int, str] | None = None) -> Collected:
-    """Convert every task of every (source name, tasks), keeping the sets by article."""
+def collect(
+    sources: Iterable[tuple[str, Iterable[Any]]], lookup: ArticleLookup, users: dict[int, str] | None = None, progress: Callable[[int], None] | None = None
+) -> Collected:
+    """Convert every task of every (source name, tasks), keeping the sets by article; ``progress(1)`` after each task."""
     collected = Collected()
     for source, tasks in sources:
         for task in tasks:
             _collect_task(collected, source, task, lookup, users)
+            if progress:
+                progress(1)
     return collected
 
 

@@ -24,9 +24,9 @@ def corpus_lookup(corpus: Corpus) -> Callable[[str], list[ArticleRevision]]:
     return lambda article_id: by_article.get(article_id, [])
 
 
-def read_exports(paths: list[Path], corpus: Corpus, users: dict[int, str] | None = None) -> Collected:
+def read_exports(paths: list[Path], corpus: Corpus, users: dict[int, str] | None = None, progress: Callable[[int], None] | None = None) -> Collected:
     files = export_files(paths)
-    return collect(((str(f), iter_tasks(f)) for f in files), corpus_lookup(corpus), users)
+    return collect(((str(f), iter_tasks(f)) for f in files), corpus_lookup(corpus), users, progress)
 
 
 def collected_into_corpus(collected: Collected, corpus: Corpus, source: str) -> list[Path]:
@@ -51,8 +51,8 @@ def collected_into_corpus(collected: Collected, corpus: Corpus, source: str) -> 
     return write_checked(corpus, files, source)
 
 
-def labelstudio_to_corpus(paths: list[Path], corpus: Corpus) -> tuple[list[Path], Collected]:
-    collected = read_exports(paths, corpus)
+def labelstudio_to_corpus(paths: list[Path], corpus: Corpus, progress: Callable[[int], None] | None = None) -> tuple[list[Path], Collected]:
+    collected = read_exports(paths, corpus, progress=progress)
     return collected_into_corpus(collected, corpus, ", ".join(str(p) for p in paths)), collected
 
 

@@ -11,7 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 from label_studio_sdk import LabelStudio
@@ -114,8 +114,9 @@ def ensure_project(calls: _Calls, title: str) -> tuple[Any, str]:
     return project, "config updated"
 
 
-def push(client: LabelStudio, corpus: Corpus, project_title: str, as_predictions: bool = False) -> PushResult:
-    """Create or update the project and import every article not there yet (matched on article id and hash)."""
+def push(client: LabelStudio, corpus: Corpus, project_title: str, as_predictions: bool = False, progress: Callable[[int], None] | None = None) -> PushResult:
+    """Create or update the project and import every article not there yet (matched on article id and hash);
+    ``progress(1)`` after each article."""
     calls = _Calls(client)
     project, status = ensure_project(calls, project_title)
     result = PushResult(project_id=project.id, project=status)
@@ -123,6 +124,8 @@ def push(client: LabelStudio, corpus: Corpus, project_title: str, as_predictions
     known_articles = {article_id for article_id, _ in existing}
     batch: list[dict] = []
     for task in corpus_tasks(corpus, as_predictions):
+        if progress:
+            progress(1)
         key = (task["data"]["article_id"], task["data"]["text_sha256"])
         if key in existing:
             result.unchanged += 1
@@ -220,7 +223,7 @@ def export_complete(client: LabelStudio, project_title: str, target: Path) -> in
         return write_json_array(target, _with_predictions(calls, iter_tasks(export), counts, source))
 
 
-def pull(client: LabelStudio, corpus: Corpus, project_title: str) -> PullResult:
+def pull(client: LabelStudio, corpus: Corpus, project_title: str, progress: Callable[[int], None] | None = None) -> PullResult:
     """Export every annotation, draft and prediction of the project, check, convert, validate, write.
 
     The export is downloaded to a temporary file and read task by task. Nothing is written to
@@ -235,7 +238,7 @@ def pull(client: LabelStudio, corpus: Corpus, project_title: str) -> PullResult:
         export = Path(folder) / "export.json"
         download_export(calls, project.id, export)
         tasks = _with_predictions(calls, iter_tasks(export), counts, source)
-        collected = collect([(source, tasks)], corpus_lookup(corpus), users)
+        collected = collect([(source, tasks)], corpus_lookup(corpus), users, progress)
     collected.projects.add(project.id)
     written = collected_into_corpus(collected, corpus, source)
     return PullResult(project.id, collected, written)

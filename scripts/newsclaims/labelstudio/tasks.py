@@ -54,7 +54,11 @@ class TaskProblem:
 
 @dataclass
 class ConvertedTask:
-    """One task's annotation sets, as models and as the plain records they were validated from."""
+    """One task's annotation sets, as models and as the plain records they were validated from.
+
+    ``labels`` names the Label Studio annotation of each record (``annotation=7``). Converted
+    with ``validate=False`` there are records only, to be checked by the caller.
+    """
 
     task_id: Any
     article_id: str
@@ -62,6 +66,7 @@ class ConvertedTask:
     text_sha256: str
     sets: list[AnnotationSet] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     problems: list[TaskProblem] = field(default_factory=list)
 
 
@@ -123,9 +128,9 @@ ArticleLookup = Callable[[str], list[ArticleRevision]]
 
 
 def _origin_set(
-    task: dict[str, Any], kind: SetKind, item: dict[str, Any], text_sha: str, users: dict[int, str], problems: list[TaskProblem], article_id: str
-) -> tuple[AnnotationSet, dict[str, Any]] | None:
-    """The annotation set of one Label Studio annotation, draft or prediction, and its plain record."""
+    task: dict[str, Any], kind: SetKind, item: dict[str, Any], text_sha: str, users: dict[int, str], problems: list[TaskProblem], article_id: str, validate: bool
+) -> tuple[AnnotationSet | None, dict[str, Any], str] | None:
+    """The annotation set of one Label Studio annotation, draft or prediction (None unless ``validate``), its plain record and its label."""
     letter = {SetKind.ANNOTATION: "a", SetKind.DRAFT: "d", SetKind.PREDICTION: "p"}[kind]
     item_id = item.get("id")
     project = task.get("project")
@@ -140,6 +145,12 @@ def _origin_set(
         problems.append(_from_region(problem, task.get("id"), label, article_id))
     if layers.problems:
         return None
+    texts = {name: item.get(name) for name in ("created_at", "updated_at", *(("model_version",) if kind is SetKind.PREDICTION else ()))}
+    wrong = [(name, value) for name, value in texts.items() if value is not None and type(value) is not str]
+    for name, value in wrong:
+        problems.append(TaskProblem("region-invalid", f"{name}: expected a string or null, found {value!r}", task.get("id"), label, None, article_id))
+    if wrong:
+        return None
     completed_by = item.get("completed_by") if kind is SetKind.ANNOTATION else None
     if type(completed_by) is dict:
         completed_by = completed_by.get("id")
@@ -152,8 +163,8 @@ def _origin_set(
         "kind": kind.value,
         "annotator": annotator,
         "tool": TOOL,
-        "created_at": item.get("created_at"),
-        "updated_at": item.get("updated_at"),
+        "created_at": texts["created_at"],
+        "updated_at": texts["updated_at"],
         "article_sha256": text_sha,
         "label_studio": {
             "project_id": project if type(project) is int else None,
@@ -163,14 +174,16 @@ def _origin_set(
             "lead_time": float(lead_time) if type(lead_time) in (int, float) else None,
             "ground_truth": bool(item.get("ground_truth", False)),
             "was_cancelled": bool(item.get("was_cancelled", False)),
-            "model_version": item.get("model_version") if kind is SetKind.PREDICTION else None,
+            "model_version": texts.get("model_version"),
         },
         "entities": layers.entities,
         "claims": layers.claims,
         "figures": layers.figures,
     }
+    if not validate:
+        return None, record, label
     try:
-        return AnnotationSet.model_validate(record), record
+        return AnnotationSet.model_validate(record), record, label
     except ValidationError as exc:
         for error in exc.errors():
             problems.append(_validation_problem(error, record, task.get("id"), label, article_id))
@@ -194,8 +207,12 @@ def _from_region(problem: RegionProblem, task_id: Any, annotation: str, article_
     return TaskProblem(problem.error_id, problem.message, task_id, annotation, problem.region_id, article_id)
 
 
-def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None = None) -> ConvertedTask | list[TaskProblem]:
-    """Convert one exported task; returns the problems instead when the task itself is unusable."""
+def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None = None, validate: bool = True) -> ConvertedTask | list[TaskProblem]:
+    """Convert one exported task; returns the problems instead when the task itself is unusable.
+
+    With ``validate`` false the sets are not validated through the models: only their records
+    come back, for the caller to check column-wise (:func:`newsclaims.hf.checks.check_rows`).
+    """
     users = users or {}
     if type(task) is not dict:
         return [TaskProblem("task-invalid", f"expected a task object, found {type(task).__name__}")]
@@ -239,8 +256,11 @@ def task_to_sets(task: Any, lookup: ArticleLookup, users: dict[int, str] | None 
         if not isinstance(item, dict):
             converted.problems.append(TaskProblem("annotation-invalid", f"{kind.value}: expected an object, found {item!r}", task_id, None, None, article_id))
             continue
-        converted_set = _origin_set(task, kind, item, sha, users, converted.problems, article_id)
+        converted_set = _origin_set(task, kind, item, sha, users, converted.problems, article_id, validate)
         if converted_set is not None:
-            converted.sets.append(converted_set[0])
-            converted.records.append(converted_set[1])
+            aset, record, label = converted_set
+            if aset is not None:
+                converted.sets.append(aset)
+            converted.records.append(record)
+            converted.labels.append(label)
     return converted
