@@ -21,7 +21,6 @@ BLOCK_BYTES = 1 << 23
 _DELTA = np.zeros(256, dtype=np.int8)
 _DELTA[[ord("{"), ord("[")]] = 1
 _DELTA[[ord("}"), ord("]")]] = -1
-_IS_BRACKET = _DELTA != 0
 _QUOTE, _BACKSLASH, _CLOSE = ord('"'), ord("\\"), ord("}")
 _FIRST_GAP = re.compile(rb"\s*")
 _GAP = re.compile(rb"\s*,\s*")
@@ -62,13 +61,18 @@ class _Scanner:
             escaped = [q for q in suspects.tolist() if _escaped(buffer, start + q)]
             if escaped:
                 quotes = np.setdiff1d(quotes, np.asarray(escaped), assume_unique=True)
-        brackets = np.flatnonzero(_IS_BRACKET[block])
+        brackets = np.flatnonzero(_is_bracket(block))
         brackets = brackets[((np.searchsorted(quotes, brackets) + self.in_string) & 1) == 0]
         depth = np.cumsum(_DELTA[block[brackets]], dtype=np.int32) + self.depth
         if len(depth):
             self.depth = int(depth[-1])
         self.in_string = bool((len(quotes) + self.in_string) & 1)
         return brackets[(depth == 1) & (block[brackets] == _CLOSE)] + start
+
+
+def _is_bracket(block: np.ndarray) -> np.ndarray:
+    """Where the bytes are '{', '}', '[' or ']': '[' and ']' are '{' and '}' less 0x20, and those two differ by 2."""
+    return ((block | 0x20) - np.uint8(0x7B)) & np.uint8(0xFD) == 0
 
 
 def _escaped(buffer: bytearray, position: int) -> bool:
