@@ -8,9 +8,9 @@ one object at a time.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-import re
 from pathlib import Path
 from typing import Callable, Iterator
 

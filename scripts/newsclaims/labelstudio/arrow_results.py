@@ -103,7 +103,7 @@ def _claims(lists: pa.Array, earlier: list[pa.Array]) -> pa.Array:
     piece_items = pieces.flatten()
     piece_claim = pc.list_parent_indices(pieces)
     piece_rank = pc.subtract(positions(len(piece_items)), pc.take(pc.subtract(pieces.offsets, pieces.offsets[0]), piece_claim))
-    piece_name = pc.binary_join_element_wise(".content", pc.cast(pc.add(piece_rank, 2), pa.string()), "")
+    piece_name = pc.binary_join_element_wise(part_id("", "content"), pc.cast(pc.add(piece_rank, 2), pa.string()), "")
     piece_ids = pc.coalesce(field(piece_items, "id"), pc.binary_join_element_wise(pc.take(raw_ids, piece_claim), piece_name, ""))
 
     def part_ids(name: str) -> tuple[pa.Array, pa.Array]:
