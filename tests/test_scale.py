@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO
 from newsclaims.hf.features import config_features
-from newsclaims.hf.parquet_io import arrow_schema
+from newsclaims.hf.parquet_io import ShardWriter, arrow_schema
 from newsclaims.labelstudio.tasks import task_to_sets
 from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf
 from newsclaims.store import Corpus
@@ -36,6 +36,18 @@ def convert(export: Path, target: Path, **options) -> dict[str, list[Path]]:
     files, collected = labelstudio_to_hf([export], target, Corpus(target.parent / "empty"), tasks_per_shard=25, **options)
     assert collected.errors == [] and collected.tasks == N_TASKS
     return files
+
+
+def test_shard_writer_checks_each_batch_and_writes_full_row_groups(tmp_path: Path):
+    checked = []
+    writer = ShardWriter(tmp_path, pa.schema([("n", pa.int64())]), max_rows=10, batch_rows=3, row_group_rows=4, check=lambda table, first: checked.append((first, table.column("n").to_pylist())))
+    writer.write({"n": n} for n in range(23))
+    paths = writer.close()
+    groups = [[pq.ParquetFile(p).metadata.row_group(i).num_rows for i in range(pq.ParquetFile(p).num_row_groups)] for p in paths]
+    assert groups == [[4, 4, 2], [4, 4, 2], [3]]
+    assert pa.concat_tables([pq.read_table(p) for p in paths]).column("n").to_pylist() == list(range(23))
+    assert [n for _, batch in checked for n in batch] == list(range(23))
+    assert all(first == batch[0] and len(batch) <= 3 for first, batch in checked)
 
 
 def test_one_or_two_workers_give_the_same_bytes(export: Path, tmp_path: Path):

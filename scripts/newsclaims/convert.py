@@ -20,7 +20,7 @@ import pyarrow as pa
 from .corpus_writer import write_checked
 from .errors import ConversionError
 from .hf.checks import NO_TEXT, SET_ROW_FIELDS, check_rows
-from .hf.parquet_io import ROW_GROUP_ROWS
+from .hf.parquet_io import BATCH_ROWS
 from .hf.read import ArticleBatch, ReleaseTexts, annotation_files_from_release, article_batches
 from .jsonio import write_json_chunks
 from .labelstudio.arrow_tasks import TaskRows, tasks_json
@@ -122,7 +122,7 @@ def _release_tasks(source: Path, problems: list[Problem], workers: int, progress
 
 
 def hf_to_labelstudio(
-    source: Path, target: Path, workers: int = 1, progress: Callable[[int], None] | None = None, batch_rows: int = ROW_GROUP_ROWS
+    source: Path, target: Path, workers: int = 1, progress: Callable[[int], None] | None = None, batch_rows: int = BATCH_ROWS
 ) -> tuple[int, list[Problem]]:
     """Label Studio tasks from a release: each article revision with its annotation sets.
 

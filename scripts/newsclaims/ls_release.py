@@ -2,9 +2,9 @@
 
 The exports are first scanned for the byte range of every task (no parsing). Consecutive
 tasks make shards (see :func:`shard_sizes`), each converted by one worker process that
-parses its tasks, converts them, checks their sets against the models' rules a row group at
-a time (:mod:`.hf.checks`), and writes row groups as it goes. Shards depend on the tasks only, never on the number of workers, so 1 or N workers,
-streaming or not, give the same files. Nothing is moved into place unless every task converts.
+parses its tasks, converts them, checks their sets against the models' rules a batch at a
+time (:mod:`.hf.checks`), and writes row groups as it goes. Shards depend on the tasks only,
+never on the number of workers, so 1 or N workers, streaming or not, give the same files. Nothing is moved into place unless every task converts.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release: str) -> ShardOutcome:
-    """Convert tasks and write their rows; the sets are checked against the models' rules a row group at a time."""
+    """Convert tasks and write their rows; the sets are checked against the models' rules a batch at a time."""
     features = config_features()
     lookup = corpus_lookup(corpus)
     prefix = f"shard-{index:05d}-"

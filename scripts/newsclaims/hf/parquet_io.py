@@ -22,7 +22,13 @@ from .features import config_features
 
 METADATA_KEY = b"newsclaims"
 COMPRESSION = "zstd"
-ROW_GROUP_ROWS = 1_000
+BATCH_ROWS = 1_000
+"""Rows read at a time."""
+WRITE_BATCH_ROWS = 500
+"""Rows turned from Python objects into Arrow (and checked) at a time when writing; the
+objects take far more memory than the Arrow table they become."""
+ROW_GROUP_ROWS = 2_500
+"""Rows per Parquet row group: readers such as ``datasets`` pay a little for every row group."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,11 @@ def shard_name(index: int, count: int) -> str:
 
 
 class ShardWriter:
-    """Writes rows of one config into numbered shards of at most ``max_rows`` rows, in row groups.
+    """Writes rows of one config into numbered shards of at most ``max_rows`` rows.
 
-    ``check(table, first)``, when given, sees every row group before it is written (``first``
-    is the number of rows written before it).
+    Rows become Arrow tables ``batch_rows`` at a time; row groups have ``row_group_rows`` rows,
+    except the last of each shard. ``check(table, first)``, when given, sees every batch before
+    it is written (``first`` is the number of rows written before it).
     """
 
     def __init__(
@@ -62,15 +69,18 @@ class ShardWriter:
         folder: Path,
         schema: pa.Schema,
         max_rows: int,
-        batch_rows: int = ROW_GROUP_ROWS,
+        batch_rows: int = WRITE_BATCH_ROWS,
         prefix: str = "part-",
         check: Callable[[pa.Table, int], None] | None = None,
+        row_group_rows: int = ROW_GROUP_ROWS,
     ) -> None:
         self.folder = folder
         self.schema = schema
         self.max_rows = max_rows
         self.batch_rows = min(batch_rows, max_rows)
+        self.row_group_rows = row_group_rows
         self._buffer: list[dict[str, Any]] = []
+        self._pending: pa.Table | None = None
         self._writer: pq.ParquetWriter | None = None
         self._rows_in_shard = 0
         self.rows_written = 0
@@ -87,22 +97,31 @@ class ShardWriter:
                 self._flush()
 
     def _flush(self) -> None:
-        if not self._buffer:
-            return
+        """Turn the buffered rows into a table; write the full row groups, and the rest when the shard is full."""
+        if self._buffer:
+            table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+            if self.check:
+                self.check(table, self.rows_written - len(self._buffer))
+            self._pending = table if self._pending is None else pa.concat_tables([self._pending, table])
+            self._rows_in_shard += len(self._buffer)
+            self._buffer = []
+        while self._pending is not None and len(self._pending) >= self.row_group_rows:
+            self._write_row_group(self._pending.slice(0, self.row_group_rows))
+            self._pending = self._pending.slice(self.row_group_rows) if len(self._pending) > self.row_group_rows else None
+        if self._rows_in_shard >= self.max_rows:
+            self._close_shard()
+
+    def _write_row_group(self, table: pa.Table) -> None:
         if self._writer is None:
             path = self.folder / f"{self.prefix}{len(self.paths):05d}.parquet"
             self.paths.append(path)
             self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION, write_statistics=True)
-        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
-        if self.check:
-            self.check(table, self.rows_written - len(self._buffer))
-        self._writer.write_table(table, row_group_size=len(self._buffer))
-        self._rows_in_shard += len(self._buffer)
-        self._buffer = []
-        if self._rows_in_shard >= self.max_rows:
-            self._close_shard()
+        self._writer.write_table(table, row_group_size=len(table))
 
     def _close_shard(self) -> None:
+        if self._pending is not None:
+            self._write_row_group(self._pending)
+            self._pending = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -167,7 +186,7 @@ def config_schema(config: str) -> pa.Schema:
     return config_features()[config].arrow_schema
 
 
-def iter_batches(paths: list[Path], config: str, columns: list[str] | None = None, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[tuple[Path, pa.RecordBatch]]:
+def iter_batches(paths: list[Path], config: str, columns: list[str] | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[Path, pa.RecordBatch]]:
     """(file, record batch) of a config's shards, in order; each file's metadata and schema are checked first."""
     for path in paths:
         metadata = read_metadata(path)
@@ -182,7 +201,7 @@ def iter_batches(paths: list[Path], config: str, columns: list[str] | None = Non
             raise ConversionError(f"{path}: [parquet-unreadable] {exc}") from None
 
 
-def iter_rows(paths: list[Path], config: str, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[dict[str, Any]]:
+def iter_rows(paths: list[Path], config: str, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
     """Rows of a config's shards, in order, batch by batch; each file's metadata and schema are checked first."""
     for _, batch in iter_batches(paths, config, batch_rows=batch_rows):
         yield from batch.to_pylist()

@@ -12,7 +12,7 @@ import pyarrow as pa
 from ..errors import ConversionError
 from ..model import AnnotationFile
 from ..validate import Problem
-from .parquet_io import ROW_GROUP_ROWS, iter_batches, iter_rows
+from .parquet_io import BATCH_ROWS, iter_batches, iter_rows
 from .rows import annotation_files_from_rows
 
 CONFIG = "annotation_sets"
@@ -51,7 +51,7 @@ class ArticleBatch:
         return self.files[bisect.bisect_right(self.starts, row) - 1]
 
 
-def article_batches(source: Path, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[ArticleBatch]:
+def article_batches(source: Path, batch_rows: int = BATCH_ROWS) -> Iterator[ArticleBatch]:
     """``annotation_sets`` rows in batches (of about ``batch_rows``) that never split an article's rows."""
     pending: list[tuple[Path, pa.RecordBatch]] = []
     for path, batch in iter_batches(release_shards(source), CONFIG, batch_rows=batch_rows):
