@@ -4,7 +4,8 @@ The exports are first scanned for the byte range of every task (no parsing). Con
 tasks make shards (see :func:`shard_sizes`), each converted by one worker process that
 parses its tasks, converts them, checks their sets against the models' rules a batch at a
 time (:mod:`.hf.checks`), and writes row groups as it goes. Shards depend on the tasks only,
-never on the number of workers, so 1 or N workers, streaming or not, give the same files. Nothing is moved into place unless every task converts.
+never on the number of workers, so 1 or N workers, streaming or not, give the same files.
+Nothing is moved into place unless every task converts.
 """
 
 from __future__ import annotations

@@ -82,7 +82,9 @@ def _joined(pieces: list[tuple[Path, pa.RecordBatch]]) -> ArticleBatch:
 class ReleaseTexts:
     """Article texts of a release's ``articles`` config, read in step with its ``annotation_sets``.
 
-    Both configs are in article order, so no more than a few texts are held at a time.
+    Both configs are in article order, so a batch's texts are read just before it is needed
+    and dropped once its articles are done (:meth:`forget`); only the texts of articles that
+    have no sets stay until the end.
     """
 
     def __init__(self, source: Path) -> None:
