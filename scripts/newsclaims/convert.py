@@ -48,7 +48,7 @@ _DRAFT, _PREDICTION = SetKind.DRAFT.value, SetKind.PREDICTION.value
 _SHA256 = re.compile(SHA256_PATTERN)
 
 
-def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], problems: list[Problem]) -> tuple[list[TaskRows], list[str], np.ndarray]:
+def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], problems: list[Problem]) -> tuple[list[TaskRows], pa.Array, np.ndarray]:
     """The tasks of a batch of whole articles, one per article revision in order of first appearance;
     their texts, and the index in them of each row's text.
 
@@ -56,7 +56,7 @@ def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], 
     """
     columns = batch.rows.select(["article_id", "article_sha256", "kind", "set_id"]).to_pydict()
     tasks: dict[tuple[str, str], TaskRows] = {}
-    article_texts: list[str] = []
+    text_places: list[tuple[int, int]] = []
     text_of_row = np.zeros(batch.rows.num_rows, dtype=np.int64)
     for row, (article_id, sha, kind, set_id) in enumerate(zip(*columns.values())):
         if article_id in seen and next(reversed(seen)) != article_id:
@@ -68,17 +68,17 @@ def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], 
             # No text to find for a malformed hash: the row's check reports it, and nothing is written.
             task = tasks[(article_id, sha)] = TaskRows(article_id, sha, NO_TEXT)
         elif task is None:
-            article_texts.append(texts.text(article_id, sha))
-            task = tasks[(article_id, sha)] = TaskRows(article_id, sha, len(article_texts) - 1)
+            text_places.append(texts.locate(article_id, sha))
+            task = tasks[(article_id, sha)] = TaskRows(article_id, sha, len(text_places) - 1)
         text_of_row[row] = task.text
         if kind == _DRAFT:
             problems.append(Problem("draft-not-importable", f"set {set_id} is a draft; Label Studio imports no drafts", str(batch.file_of(row)), article_id, set_id, level=WARNING))
         else:
             (task.predictions if kind == _PREDICTION else task.annotations).append(row)
-    return list(tasks.values()), article_texts, text_of_row
+    return list(tasks.values()), texts.gather(text_places), text_of_row
 
 
-def _checked_tasks(batch: ArticleBatch, tasks: list[TaskRows], article_texts: list[str], text_of_row: np.ndarray) -> tuple[list[Problem], pa.Buffer | None]:
+def _checked_tasks(batch: ArticleBatch, tasks: list[TaskRows], article_texts: pa.Array, text_of_row: np.ndarray) -> tuple[list[Problem], pa.Buffer | None]:
     """Check a batch against the model and the texts; its tasks JSON when it has no error."""
     errors = []
     for found in check_rows(batch.rows, SET_ROW_FIELDS, article_texts, text_of_row):

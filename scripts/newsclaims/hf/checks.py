@@ -23,6 +23,7 @@ from pydantic import BaseModel, Strict
 from pydantic.fields import FieldInfo
 
 from ..model import AnnotationFile, AnnotationSet, Span
+from .span_texts import ArticleTexts, span_columns, span_faults
 
 
 NO_TEXT = -1
@@ -77,12 +78,15 @@ class _Where:
 
 
 class _Checker:
-    def __init__(self, texts: list[str] | None, text_of_row: np.ndarray | None) -> None:
+    def __init__(self, texts: pa.Array | list[str] | None, text_of_row: np.ndarray | None) -> None:
         self.problems: list[RowProblem] = []
-        self.texts, self.text_of_row = texts, text_of_row
+        self.texts = None if texts is None else ArticleTexts.of(texts)
+        self.text_of_row = text_of_row
 
     def fail(self, where: _Where, mask: Any, error_id: str, expected: str, array: pa.Array) -> None:
         """Report every position where ``mask`` holds."""
+        if not mask.true_count:
+            return
         positions = np.flatnonzero(np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False)))
         for position in positions.tolist():
             found = array[position].as_py()
@@ -115,7 +119,7 @@ class _Checker:
         unknown = [rule for rule in metadata if not _understood(rule)]
         if unknown:
             raise TypeError(f"{where.path(0) if len(where.rows) else 'a field'}: the column checks do not know the rules {unknown}; teach {__name__}")
-        if not optional:
+        if not optional and array.null_count:
             self.fail(where, pc.is_null(array), "value-missing", "a value", array)
         if array.null_count:
             valid = np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False))
@@ -148,17 +152,20 @@ class _Checker:
                 self.fail(where, pc.less(array, rule.ge), "value-bound", f"a value >= {rule.ge}", array)
 
     def span_texts(self, structs: pa.Array, where: _Where) -> None:
-        """``text == article_text[start:end]`` for every span whose offsets and text are there."""
-        columns = [pc.struct_field(structs, name).to_pylist() for name in ("start", "end", "text")]
-        texts = self.texts
-        for position, (article, start, end, text) in enumerate(zip(self.text_of_row[where.rows].tolist(), *columns)):
-            if article == NO_TEXT or start is None or end is None or text is None or start < 0:
-                continue
-            article_text = texts[article]
-            if not start <= end <= len(article_text):
-                self._span_problem(where, position, "span-out-of-range", f"expected 0 <= start <= end <= {len(article_text)}, found {start}:{end}")
-            elif article_text[start:end] != text:
-                self._span_problem(where, position, "span-text-mismatch", f"expected the article's text at {start}:{end}, {article_text[start:end]!r}, found {text!r}")
+        """``text == article_text[start:end]`` for every span whose offsets and text are there (see :mod:`.span_texts`)."""
+        start, end, present, text = span_columns(structs)
+        article = self.text_of_row[where.rows]
+        checked = np.flatnonzero(present & (article != NO_TEXT) & (start >= 0))
+        if not len(checked):
+            return
+        out_of_range, mismatch = span_faults(self.texts, article[checked], start[checked], end[checked], text.take(pa.array(checked)))
+        for position in checked[out_of_range | mismatch].tolist():
+            article_text, first, last = self.texts.text(int(article[position])), int(start[position]), int(end[position])
+            if not first <= last <= len(article_text):
+                self._span_problem(where, position, "span-out-of-range", f"expected 0 <= start <= end <= {len(article_text)}, found {first}:{last}")
+            else:
+                found = text[position].as_py()
+                self._span_problem(where, position, "span-text-mismatch", f"expected the article's text at {first}:{last}, {article_text[first:last]!r}, found {found!r}")
 
     def _span_problem(self, where: _Where, position: int, error_id: str, message: str) -> None:
         self.problems.append(RowProblem(int(where.rows[position]), error_id, where.path(position), where.id(position), message))
@@ -175,7 +182,7 @@ def _understood(rule: Any) -> bool:
     return type(rule).__name__ == "_PydanticGeneralMetadata" and set(vars(rule)) == {"pattern"}
 
 
-def check_rows(rows: pa.RecordBatch, fields: dict[str, Any], texts: list[str] | None = None, text_of_row: np.ndarray | None = None) -> list[RowProblem]:
+def check_rows(rows: pa.RecordBatch, fields: dict[str, Any], texts: pa.Array | list[str] | None = None, text_of_row: np.ndarray | None = None) -> list[RowProblem]:
     """Every rule of the model ``fields`` (name -> pydantic FieldInfo) broken in ``rows``.
 
     With ``texts`` (and the index in it of each row's article text, or ``NO_TEXT``) every span

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -84,26 +85,52 @@ class ReleaseTexts:
 
     Both configs are in article order, so a batch's texts are read just before it is needed
     and dropped once its articles are done (:meth:`forget`); only the texts of articles that
-    have no sets stay until the end.
+    have no sets stay until the end. Texts stay Arrow strings: :meth:`locate` says where one
+    is, :meth:`gather` copies those found into one column.
     """
 
     def __init__(self, source: Path) -> None:
         self.source = source
         self._batches = iter_batches(release_shards(source, "articles"), "articles", columns=["article_id", "text_sha256", "text"])
-        self._texts: dict[tuple[str, str], str] = {}
+        self._chunks: dict[int, pa.Array] = {}
+        self._numbers = itertools.count()
+        self._where: dict[tuple[str, str], tuple[int, int]] = {}
 
-    def text(self, article_id: str, sha: str) -> str:
+    def locate(self, article_id: str, sha: str) -> tuple[int, int]:
+        """(batch, row) of the text of an article revision, reading on until it is found."""
         key = (article_id, sha)
-        while key not in self._texts:
+        while key not in self._where:
             found = next(self._batches, None)
             if found is None:
                 message = f"no articles row with sha256 {sha}"
                 raise ConversionError(f"{self.source}: article={article_id} [release-text-missing] {message}", [Problem("release-text-missing", message, str(self.source), article_id)])
-            batch = found[1].to_pydict()
-            self._texts.update(zip(zip(batch["article_id"], batch["text_sha256"]), batch["text"]))
-        return self._texts[key]
+            chunk, batch = next(self._numbers), found[1]
+            self._chunks[chunk] = batch.column("text")
+            keys = zip(batch.column("article_id").to_pylist(), batch.column("text_sha256").to_pylist())
+            self._where.update((key, (chunk, row)) for row, key in enumerate(keys))
+        return self._where[key]
+
+    def gather(self, places: list[tuple[int, int]]) -> pa.Array:
+        """The texts at ``places`` (from :meth:`locate`), in that order, as one string column.
+
+        Places are mostly runs of consecutive rows of a batch: each run is a slice, and the
+        slices are copied once, together.
+        """
+        runs: list[list[int]] = []
+        for chunk, row in places:
+            if runs and runs[-1][0] == chunk and runs[-1][1] + runs[-1][2] == row:
+                runs[-1][2] += 1
+            else:
+                runs.append([chunk, row, 1])
+        if len(runs) == 1:
+            chunk, row, length = runs[0]
+            return self._chunks[chunk].slice(row, length)
+        return pa.concat_arrays([pa.array([], pa.string()), *(self._chunks[chunk].slice(row, length) for chunk, row, length in runs)])
 
     def forget(self, article_ids: set[str]) -> None:
-        """Drop the texts of articles that are done."""
-        for key in [k for k in self._texts if k[0] in article_ids]:
-            del self._texts[key]
+        """Drop the texts of articles that are done, and the batches no text is left in."""
+        for key in [k for k in self._where if k[0] in article_ids]:
+            del self._where[key]
+        kept = {chunk for chunk, _ in self._where.values()}
+        for chunk in [c for c in self._chunks if c not in kept]:
+            del self._chunks[chunk]

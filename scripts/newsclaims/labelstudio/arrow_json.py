@@ -17,9 +17,16 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_bytes import rows_with_bytes
+
 _HOLE_MARK = "\ue000"
 _HOLE = re.compile(f'"{_HOLE_MARK}(\\w+)"')
-_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+"""What orjson writes for a backslash, a quote and the common control characters; the backslash first."""
+_NEEDS_ESCAPE = np.zeros(256, dtype=bool)
+_NEEDS_ESCAPE[[*range(0x20), ord('"'), ord("\\")]] = True
+_RARE_CONTROL = _NEEDS_ESCAPE.copy()
+_RARE_CONTROL[[ord(character) for character, _ in _ESCAPES]] = False
 NULL = pa.scalar(None, pa.string())
 
 Column = pa.Array | str
@@ -70,11 +77,26 @@ class Template:
 
 
 def json_strings(array: pa.Array) -> pa.Array:
-    """JSON string literals of a string column (null stays null), escaped exactly as orjson does."""
-    flagged = pc.fill_null(pc.match_substring_regex(array, _NEEDS_ESCAPE), False)
-    literals = quoted(array)
-    if pc.any(flagged).as_py():
-        literals = pc.replace_with_mask(literals, flagged, encoded_strings(array.filter(flagged).to_pylist()))
+    """JSON string literals of a string column (null stays null), escaped exactly as orjson does.
+
+    Only the rows that need it are escaped, and only for the characters found: the usual
+    escapes by Arrow's kernels, outside the interpreter lock, and the rare rows with other
+    control characters by orjson itself.
+    """
+    flagged, found = rows_with_bytes(array, _NEEDS_ESCAPE)
+    count = int(np.count_nonzero(flagged))
+    if not count:
+        return quoted(array)
+    whole = count == len(array)
+    escaped = array if whole else array.filter(flagged)
+    present = set(bytes(np.unique(found)).decode("latin-1"))
+    for character, escape in _ESCAPES:
+        if character in present:
+            escaped = pc.replace_substring(escaped, character, escape)
+    literals = quoted(escaped) if whole else pc.replace_with_mask(quoted(array), flagged, quoted(escaped))
+    if present - {character for character, _ in _ESCAPES}:
+        rare, _ = rows_with_bytes(array, _RARE_CONTROL)
+        literals = pc.replace_with_mask(literals, rare, encoded_strings(array.filter(rare).to_pylist()))
     return literals
 
 

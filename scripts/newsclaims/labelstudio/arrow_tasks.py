@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..vocab import SetKind
-from .arrow_json import NULL, Template, encoded_strings, hole, json_bools, json_numbers, json_strings, quoted, text_bytes
+from .arrow_json import NULL, Template, hole, json_bools, json_numbers, json_strings, quoted, text_bytes
 from .arrow_results import result_items
 from .tasks import PREDICTION_MODEL_VERSION
 
@@ -76,13 +76,13 @@ def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
     return pc.if_else(pc.equal(pc.list_value_length(lists), 0), NULL, pc.binary_join(lists, ","))
 
 
-def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: list[str]) -> pa.Buffer:
+def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> pa.Buffer:
     """The tasks' JSON texts joined with ",\\n" (the items of a JSON array, as :func:`newsclaims.jsonio.write_json_chunks` takes them)."""
     items = set_items(sets)
     annotations = pc.fill_null(_lists(items, [t.annotations for t in tasks]), "")
     predictions = _lists(items, [t.predictions for t in tasks])
     values = {
-        "text": encoded_strings([texts[t.text] for t in tasks]),
+        "text": json_strings(texts.take(pa.array([t.text for t in tasks], pa.int64()))),
         "article_id": quoted(pa.array([t.article_id for t in tasks], pa.string())),
         "sha": quoted(pa.array([t.text_sha256 for t in tasks], pa.string())),
         "annotations": (annotations, pc.fill_null(pc.binary_join_element_wise(_BEFORE_PREDICTIONS, predictions, ""), "")),

@@ -1,0 +1,26 @@
+"""The UTF-8 bytes under an Arrow string column, as NumPy sees them (no copy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+
+def string_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The data buffer of a string column and where each value starts and ends in it (n + 1 offsets)."""
+    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _, offset_buffer, data = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=kind)[array.offset : array.offset + len(array) + 1].astype(np.int64)
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+
+
+def rows_with_bytes(array: pa.Array, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of a string column (not null) that hold any byte ``wanted`` marks (a 256-entry boolean table), and those bytes."""
+    data, offsets = string_bytes(array)
+    used = data[offsets[0] : offsets[-1]]
+    positions = np.flatnonzero(wanted[used])
+    rows = np.zeros(len(array), dtype=bool)
+    rows[np.searchsorted(offsets, positions + offsets[0], side="right") - 1] = True
+    if array.null_count:
+        rows &= np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return rows, used[positions]
