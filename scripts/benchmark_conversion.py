@@ -7,7 +7,8 @@ Usage (from the repository root, with the project's virtual environment):
 
 For each size N a synthetic export (:mod:`newsclaims.synthetic`) is written once into
 ``--out`` (default ``/tmp/newsclaims-bench``). Every method then runs ``--runs`` times (at
-least 3), each run in a fresh child process, and the table of N gives:
+least 3), each run in a fresh child process that writes new files (what an earlier run wrote
+is removed before the clock starts), and the table of N gives:
 
 - ``median s``: the median of the work the child times itself, after its imports and set-up
   (``newsclaims convert`` is run through its CLI entry point ``newsclaims.cli.main``);
@@ -206,6 +207,9 @@ class Method:
     snippet: str
     args: Callable[[Paths, Path], list[str]]
     timeout: float | None = None
+    outputs: Callable[[Paths], list[Path]] = lambda _paths: []
+    """What the method writes outside its scratch folder: removed before each run (off the
+    clock), so that every method writes new files, not over the last run's."""
 
 
 @dataclass
@@ -237,9 +241,15 @@ def _cli(*args: str) -> Callable[[Paths, Path], list[str]]:
 
 def methods(timeout: float | None) -> list[Method]:
     return [
-        Method("ours_to_parquet", "ours: export -> Parquet, all cores", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}")),
-        Method("ours_to_parquet_1w", "ours: export -> Parquet, 1 process", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}-1w", "--workers", "1")),
-        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}")),
+        Method("ours_to_parquet", "ours: export -> Parquet, all cores", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}"), outputs=lambda p: [p.hf]),
+        Method(
+            "ours_to_parquet_1w",
+            "ours: export -> Parquet, 1 process",
+            OURS,
+            _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}-1w", "--workers", "1"),
+            outputs=lambda p: [Path(f"{p.hf}-1w")],
+        ),
+        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}"), outputs=lambda p: [p.tasks]),
         Method("floor", "floor: ijson parse + Parquet write", FLOOR, lambda p, s: [str(p.export), str(p.hf), str(s)]),
         Method("ls_json_min", "label_studio_sdk converter JSON_MIN", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "JSON_MIN"]),
         Method("ls_conll2003", "label_studio_sdk converter CONLL2003", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "CONLL2003"], timeout),
@@ -298,6 +308,11 @@ def measure(method: Method, paths: Paths, runs: int) -> Measure:
     done: list[Run] = []
     for _ in range(runs):
         scratch = paths.scratch / method.key
+        for output in method.outputs(paths):
+            if output.is_dir():
+                shutil.rmtree(output)
+            else:
+                output.unlink(missing_ok=True)
         run = run_child([sys.executable, "-c", PRELUDE + method.snippet, *method.args(paths, scratch)], scratch, method.timeout)
         done.append(run)
         if run.returncode != 0 or run.seconds is None:

@@ -27,6 +27,7 @@ from newsclaims.errors import ConversionError
 from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
 from newsclaims.hf.features import config_features
 from newsclaims.hf.parquet_io import arrow_schema
+from newsclaims.hf.read import article_batches
 from newsclaims.hf.rows import text_article_row
 from newsclaims.jsonio import write_json_chunks
 from newsclaims.labelstudio.tasks import sha256_text
@@ -187,6 +188,25 @@ def test_many_batches_files_and_threads_give_the_same_bytes_as_one(tmp_path: Pat
     whole = written(tmp_path / "one", tmp_path / "one.json", workers=1)
     assert len(json.loads(whole)) == 9 and whole == reference_tasks(tmp_path / "one")
     assert written(tmp_path / "three", tmp_path / "three.json", batch_rows=2, workers=3) == whole
+
+
+def test_article_batches_go_on_across_files_and_never_split_an_article(tmp_path: Path):
+    export = tmp_path / "export.json"
+    write_synthetic_export(export, 9, seed=5)
+    labelstudio_to_hf([export], tmp_path / "one", Corpus(tmp_path / "empty"))
+    sets = pq.read_table(tmp_path / "one" / "annotation_sets").to_pylist()
+    sets = [{**row, "set_id": f"{row['set_id']}-{copy}"} for row in sets for copy in range(3)]
+    write_release(tmp_path / "four", pq.read_table(tmp_path / "one" / "articles").to_pylist(), sets, files=4)
+    shards = sorted((tmp_path / "four" / "annotation_sets").glob("*.parquet"))
+    file_of_set = {row["set_id"]: path for path in shards for row in pq.read_table(path).to_pylist()}
+    batches = list(article_batches(tmp_path / "four", batch_rows=4))
+    assert len(batches) > 1 and all(batch.rows.num_rows >= 4 for batch in batches[:-1])
+    assert any(len(set(batch.files)) > 1 for batch in batches), "no batch went on across files"
+    rows = [row for batch in batches for row in batch.rows.to_pylist()]
+    assert [row["set_id"] for row in rows] == [row["set_id"] for row in sets]
+    articles = [{row["article_id"] for row in batch.rows.to_pylist()} for batch in batches]
+    assert all(not (a & b) for i, a in enumerate(articles) for b in articles[i + 1 :]), "an article's rows were split between batches"
+    assert all(batch.file_of(row) == file_of_set[set_id] for batch in batches for row, set_id in enumerate(batch.rows.column("set_id").to_pylist()))
 
 
 # -- the model's rules, column-wise --------------------------------------------------------

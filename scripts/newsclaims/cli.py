@@ -11,6 +11,7 @@ from typing import Callable
 
 from . import __version__
 from .annotation_file import dump_annotation_file, load_annotation_file
+from .arrow_pool import default_pool
 from .agreement import agreement
 from .convert import corpus_to_labelstudio, hf_to_corpus, hf_to_labelstudio, labelstudio_to_corpus, labelstudio_to_hf
 from .errors import ConversionError, CorpusInvalidError, NewsclaimsError
@@ -180,7 +181,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             print(f"{name}: {len(paths)} file(s) under {target / name}")
     elif route == ("hf", "labelstudio"):
         try:
-            with progress_bar("writing tasks") as advance:
+            with default_pool("jemalloc"), progress_bar("writing tasks") as advance:
                 count, problems = hf_to_labelstudio(_needed(source, "--from hf DIR"), _needed(target, "--to labelstudio TASKS.json"), workers=args.workers, progress=advance)
         except ConversionError as exc:
             _write_report(args.report, exc.problems, None)

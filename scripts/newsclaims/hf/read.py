@@ -53,17 +53,26 @@ class ArticleBatch:
 
 
 def article_batches(source: Path, batch_rows: int = BATCH_ROWS) -> Iterator[ArticleBatch]:
-    """``annotation_sets`` rows in batches (of about ``batch_rows``) that never split an article's rows."""
+    """``annotation_sets`` rows in batches of at least ``batch_rows`` (but the last) that never
+    split an article's rows; a batch goes on across files, as each batch has a fixed cost."""
     pending: list[tuple[Path, pa.RecordBatch]] = []
+    pending_rows = 0
+    previous: str | None = None
     for path, batch in iter_batches(release_shards(source), CONFIG, batch_rows=batch_rows):
         ids = batch.column("article_id").to_pylist()
+        if not ids:
+            continue
+        pending.append((path, batch))
+        pending_rows += len(ids)
         cut = len(ids)
         while cut > 0 and ids[cut - 1] == ids[-1]:
             cut -= 1
-        if cut:
+        ends_an_article = cut > 0 or (pending_rows > len(ids) and previous != ids[0])
+        previous = ids[-1]
+        if ends_an_article and pending_rows - len(ids) + cut >= batch_rows:
+            pending.pop()
             yield _joined([*pending, (path, batch.slice(0, cut))])
-            pending = []
-        pending.append((path, batch.slice(cut)))
+            pending, pending_rows = [(path, batch.slice(cut))], len(ids) - cut
     if pending:
         yield _joined(pending)
 

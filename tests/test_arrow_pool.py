@@ -1,0 +1,24 @@
+"""Arrow's default memory pool, switched for one piece of work and then given back."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from newsclaims.arrow_pool import default_pool
+
+
+def test_the_pool_is_switched_for_the_block_and_restored_after():
+    before = pa.default_memory_pool().backend_name
+    wanted = "system" if before != "system" else "jemalloc"
+    with default_pool(wanted) as used:
+        assert pa.default_memory_pool().backend_name == used
+        assert used in (wanted, before)
+        assert pa.array(["x" * 100]).to_pylist() == ["x" * 100]
+    assert pa.default_memory_pool().backend_name == before
+
+
+def test_a_pool_this_build_lacks_leaves_the_default_alone():
+    before = pa.default_memory_pool().backend_name
+    with default_pool("no-such-allocator") as used:
+        assert used == before == pa.default_memory_pool().backend_name
+    assert pa.default_memory_pool().backend_name == before
