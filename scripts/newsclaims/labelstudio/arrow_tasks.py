@@ -77,12 +77,17 @@ def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
 
 
 def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> pa.Buffer:
-    """The tasks' JSON texts joined with ",\\n" (the items of a JSON array, as :func:`newsclaims.jsonio.write_json_chunks` takes them)."""
+    """The tasks' JSON texts joined with ",\\n" (the items of a JSON array, as :func:`newsclaims.jsonio.write_json_chunks` takes them).
+
+    ``texts`` holds the tasks' article texts, one per task in the same order.
+    """
+    if [t.text for t in tasks] != list(range(len(texts))):
+        raise ValueError("expected one text per task, in the tasks' order")
     items = set_items(sets)
     annotations = pc.fill_null(_lists(items, [t.annotations for t in tasks]), "")
     predictions = _lists(items, [t.predictions for t in tasks])
     values = {
-        "text": json_strings(texts.take(pa.array([t.text for t in tasks], pa.int64()))),
+        "text": json_strings(texts),
         "article_id": quoted(pa.array([t.article_id for t in tasks], pa.string())),
         "sha": quoted(pa.array([t.text_sha256 for t in tasks], pa.string())),
         "annotations": (annotations, pc.fill_null(pc.binary_join_element_wise(_BEFORE_PREDICTIONS, predictions, ""), "")),
