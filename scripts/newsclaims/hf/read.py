@@ -131,10 +131,10 @@ class ReleaseTexts:
                 runs[-1][2] += 1
             else:
                 runs.append([chunk, row, 1])
-        if len(runs) == 1:
-            chunk, row, length = runs[0]
-            return self._chunks[chunk].slice(row, length)
-        return pa.concat_arrays([pa.array([], pa.string()), *(self._chunks[chunk].slice(row, length) for chunk, row, length in runs)])
+        slices = [self._chunks[chunk].slice(row, length) for chunk, row, length in runs]
+        if len(slices) == 1:
+            return slices[0]
+        return pa.concat_arrays(slices) if slices else pa.array([], pa.string())
 
     def forget(self, article_ids: set[str]) -> None:
         """Drop the texts of articles that are done, and the batches no text is left in."""
