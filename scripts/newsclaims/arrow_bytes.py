@@ -6,12 +6,25 @@ import numpy as np
 import pyarrow as pa
 
 
+def _offsets(array: pa.Array) -> np.ndarray:
+    """Where each value of a string column starts and ends in its data buffer (n + 1 offsets)."""
+    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    return np.frombuffer(array.buffers()[1], dtype=kind)[array.offset : array.offset + len(array) + 1].astype(np.int64)
+
+
 def string_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The data buffer of a string column and where each value starts and ends in it (n + 1 offsets)."""
-    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    _, offset_buffer, data = array.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=kind)[array.offset : array.offset + len(array) + 1].astype(np.int64)
-    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+    data = array.buffers()[2]
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), _offsets(array)
+
+
+def text_bytes(array: pa.Array) -> pa.Buffer:
+    """The texts of a string column one after the other, without a copy."""
+    data = array.buffers()[2]
+    if data is None or not len(array):
+        return pa.py_buffer(b"")
+    offsets = _offsets(array)
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
 
 
 def rows_with_bytes(array: pa.Array, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

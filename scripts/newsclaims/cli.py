@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
+from .agreement import agreement
 from .annotation_file import dump_annotation_file, load_annotation_file
 from .arrow_pool import default_pool
-from .agreement import agreement
 from .convert import corpus_to_labelstudio, hf_to_corpus, hf_to_labelstudio, labelstudio_to_corpus, labelstudio_to_hf
 from .errors import ConversionError, CorpusInvalidError, NewsclaimsError
 from .hf.build import build_release

@@ -28,7 +28,6 @@ class ArticleTexts:
 
     array: pa.Array
     data: np.ndarray
-    offsets: np.ndarray
     first_code_point: np.ndarray
     """Index of each text's first code point, counted over all the texts (n + 1 values)."""
     continuation_ranks: np.ndarray
@@ -40,7 +39,7 @@ class ArticleTexts:
         data, offsets = string_bytes(array)
         continuations = np.flatnonzero((data[offsets[0] : offsets[-1]] >> 6) == 0b10) + offsets[0]
         first_code_point = offsets - np.searchsorted(continuations, offsets)
-        return cls(array, data, offsets, first_code_point, continuations - np.arange(len(continuations)))
+        return cls(array, data, first_code_point, continuations - np.arange(len(continuations)))
 
     def lengths(self) -> np.ndarray:
         """Each text's length in code points."""

@@ -94,7 +94,7 @@ def json_strings(array: pa.Array) -> pa.Array:
         if character in present:
             escaped = pc.replace_substring(escaped, character, escape)
     literals = quoted(escaped) if whole else pc.replace_with_mask(quoted(array), flagged, quoted(escaped))
-    if present - {character for character, _ in _ESCAPES}:
+    if _RARE_CONTROL[found].any():
         rare, _ = rows_with_bytes(array, _RARE_CONTROL)
         literals = pc.replace_with_mask(literals, rare, encoded_strings(array.filter(rare).to_pylist()))
     return literals
@@ -140,15 +140,6 @@ def per_parent(lists: pa.Array, items: pa.Array, separator: str = "") -> pa.Arra
     """The texts of each list's items (``items`` renders ``lists.flatten()``), joined."""
     offsets = pc.subtract(lists.offsets, lists.offsets[0])
     return pc.binary_join(pa.ListArray.from_arrays(offsets, items), separator)
-
-
-def text_bytes(array: pa.Array) -> pa.Buffer:
-    """The texts of a string column one after the other, without a copy."""
-    offsets, data = array.buffers()[1:3]
-    bounds = np.frombuffer(offsets, dtype=np.int32)[array.offset : array.offset + len(array) + 1]
-    if data is None or not len(array):
-        return pa.py_buffer(b"")
-    return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0]))
 
 
 def positions(length: int) -> pa.Array:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_bytes import text_bytes
 from ..vocab import SetKind
-from .arrow_json import NULL, Template, hole, json_bools, json_numbers, json_strings, quoted, text_bytes
+from .arrow_json import NULL, Template, hole, json_bools, json_numbers, json_strings, quoted
 from .arrow_results import result_items
 from .tasks import PREDICTION_MODEL_VERSION
 
