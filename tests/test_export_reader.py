@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import DATA
 from newsclaims.errors import ConversionError
-from newsclaims.labelstudio.export import iter_tasks
+from newsclaims.labelstudio.export import iter_tasks, read_task_range, task_spans
 
 NASTY = st.lists(st.sampled_from(list('{}[]",:\\ \n\tab🇺🇦é\u2028') + ['\\"', '\\\\']), max_size=30).map(''.join)
 JSONISH = st.recursive(
@@ -29,6 +29,21 @@ def test_reader_matches_json_loads(tmp_path_factory, tasks, block, indent):
     path = tmp_path_factory.mktemp("export") / "export.json"
     path.write_text(json.dumps(tasks, indent=2 if indent else None, ensure_ascii=not indent), encoding="utf-8")
     assert list(iter_tasks(path, block)) == json.loads(path.read_bytes())
+
+
+@seed(20261130)
+@settings(max_examples=200, deadline=None)
+@given(TASKS, st.integers(1, 64), st.booleans())
+def test_spans_come_block_by_block_and_read_back_every_task(tmp_path_factory, tasks, block, indent):
+    path = tmp_path_factory.mktemp("export") / "export.json"
+    path.write_text(json.dumps(tasks, indent=2 if indent else None, ensure_ascii=not indent), encoding="utf-8")
+    chunks = list(task_spans(path, block))
+    assert all(len(chunk) for chunk in chunks)
+    blocks = [sorted(set((chunk[:, 1] // block).tolist())) for chunk in chunks]
+    assert all(len(found) == 1 for found in blocks)
+    assert [found[0] for found in blocks] == sorted({found[0] for found in blocks})
+    read = [task for chunk in chunks for task in read_task_range(path, chunk)]
+    assert read == json.loads(path.read_bytes())
 
 
 def test_reader_on_a_real_export():

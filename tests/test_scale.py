@@ -14,7 +14,9 @@ from conftest import REPO
 from newsclaims.hf.features import config_features
 from newsclaims.hf.parquet_io import ShardWriter, arrow_schema
 from newsclaims.labelstudio.tasks import task_to_sets
-from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf
+from newsclaims import ls_release
+from newsclaims.labelstudio import export as export_reader
+from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf, plan_shards
 from newsclaims.store import Corpus
 from newsclaims.synthetic import write_synthetic_export
 
@@ -48,6 +50,20 @@ def test_shard_writer_checks_each_batch_and_writes_full_row_groups(tmp_path: Pat
     assert pa.concat_tables([pq.read_table(p) for p in paths]).column("n").to_pylist() == list(range(23))
     assert [n for _, batch in checked for n in batch] == list(range(23))
     assert all(first == batch[0] and len(batch) <= 3 for first, batch in checked)
+
+
+def test_shards_follow_the_tasks_across_files_one_piece_per_file(tmp_path: Path, monkeypatch):
+    counts = (300, 130, 500)
+    files = []
+    for index, count in enumerate(counts):
+        files.append(tmp_path / f"export-{index}.json")
+        files[-1].write_text(json.dumps([{"n": index * 1000 + n} for n in range(count)], indent=1), encoding="utf-8")
+    monkeypatch.setattr(ls_release, "task_spans", lambda path: export_reader.task_spans(path, block_bytes=256))
+    jobs = list(plan_shards(files))
+    assert [job.tasks for job in jobs] == [250, 500, 180]
+    assert [[Path(path).name for path, _ in job.pieces] for job in jobs] == [["export-0.json"], ["export-0.json", "export-1.json", "export-2.json"], ["export-2.json"]]
+    read = [task["n"] for job in jobs for path, spans in job.pieces for task in export_reader.read_task_range(Path(path), spans)]
+    assert read == [index * 1000 + n for index, count in enumerate(counts) for n in range(count)]
 
 
 def test_one_or_two_workers_give_the_same_bytes(export: Path, tmp_path: Path):

@@ -17,6 +17,7 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -27,7 +28,7 @@ import pyarrow.parquet as pq
 from .errors import ConversionError
 from .hf.checks import SET_ROW_FIELDS, check_rows
 from .hf.features import config_features
-from .hf.parquet_io import COMPRESSION, ShardWriter, arrow_schema, shard_name
+from .hf.parquet_io import WRITE_OPTIONS, ShardWriter, arrow_schema, shard_name
 from .hf.rows import text_article_row
 from .labelstudio.collect import Collected
 from .labelstudio.corpus_io import corpus_lookup
@@ -83,16 +84,22 @@ def plan_shards(files: list[Path], tasks_per_shard: int = TASKS_PER_SHARD) -> It
     sizes = shard_sizes(tasks_per_shard)
     room, index = next(sizes), 0
     for path in files:
-        for spans in task_spans(path, chunk=tasks_per_shard):
+        for spans in task_spans(path):
             while len(spans):
                 take, spans = spans[:room], spans[room:]
                 pieces.append((str(path), take))
                 room -= len(take)
                 if room == 0:
-                    yield ShardJob(index, tuple(pieces))
+                    yield ShardJob(index, _joined(pieces))
                     index, pieces, room = index + 1, [], next(sizes)
     if pieces:
-        yield ShardJob(index, tuple(pieces))
+        yield ShardJob(index, _joined(pieces))
+
+
+def _joined(pieces: list[tuple[str, np.ndarray]]) -> tuple[tuple[str, np.ndarray], ...]:
+    """One piece per export file."""
+    by_file = {path: [spans for p, spans in pieces if p == path] for path, _ in pieces}
+    return tuple((path, np.concatenate(parts)) for path, parts in by_file.items())
 
 
 def _job_tasks(job: ShardJob) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -123,9 +130,16 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@cache
+def release_schemas(release: str) -> dict[str, pa.Schema]:
+    """The Arrow schema of each config, made once per process (and before the workers are forked)."""
+    features = config_features()
+    return {name: arrow_schema(features[name], name, release) for name in CONFIGS}
+
+
 def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release: str) -> ShardOutcome:
     """Convert tasks and write their rows; the sets are checked against the models' rules a batch at a time."""
-    features = config_features()
+    schemas = release_schemas(release)
     lookup = corpus_lookup(corpus)
     prefix = f"shard-{index:05d}-"
     outcome = ShardOutcome(index)
@@ -137,7 +151,7 @@ def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], stag
             outcome.problems.append(TaskProblem("region-invalid", f"{found.path}: {found.message}", task_id, label, found.annotation_id, article_id, source=path))
 
     writers = {
-        name: ShardWriter(staging / name, arrow_schema(features[name], name, release), 10**9, prefix=prefix, check=check if name == "annotation_sets" else None)
+        name: ShardWriter(staging / name, schemas[name], 10**9, prefix=prefix, check=check if name == "annotation_sets" else None)
         for name in CONFIGS
     }
     seen_articles: set[tuple[str, str]] = set()
@@ -174,15 +188,17 @@ def _run(
     if workers <= 1:
         return _run_here(files, staging, corpus, release, tasks_per_shard, progress)
     args = (str(staging), str(corpus.root), release)
+    release_schemas(release)
     jobs = plan_shards(files, tasks_per_shard)
-    first = list(itertools.islice(jobs, 2))
-    if len(first) < 2:
-        outcomes = [convert_shard(job, *args) for job in first]
+    first = next(jobs, None)
+    if first is None or first.tasks < next(shard_sizes(tasks_per_shard)):
+        # A first shard that is not full is the only one.
+        outcomes = [convert_shard(first, *args)] if first else []
         if progress and outcomes:
             progress(outcomes[0].tasks)
         return outcomes
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in itertools.chain(first, jobs)]
+        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in itertools.chain([first], jobs)]
         outcomes = []
         for tasks, future in submitted:
             outcomes.append(future.result())
@@ -209,12 +225,11 @@ def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, ta
 
 def _finish(staging: Path, outcomes: list[ShardOutcome], release: str) -> dict[str, list[Path]]:
     """Number every config's parts in shard order; a config with no rows gets one empty file."""
-    features = config_features()
     files: dict[str, list[Path]] = {}
     for name in CONFIGS:
         parts = [Path(p) for outcome in outcomes for p in outcome.files.get(name, [])]
         if not parts:
-            parts = [_empty_part(staging / name, arrow_schema(features[name], name, release))]
+            parts = [_empty_part(staging / name, release_schemas(release)[name])]
         files[name] = []
         for index, part in enumerate(parts):
             target = part.with_name(shard_name(index, len(parts)))
@@ -226,7 +241,7 @@ def _finish(staging: Path, outcomes: list[ShardOutcome], release: str) -> dict[s
 def _empty_part(folder: Path, schema: pa.Schema) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "part-empty.parquet"
-    pq.write_table(schema.empty_table(), path, compression=COMPRESSION)
+    pq.write_table(schema.empty_table(), path, **WRITE_OPTIONS)
     return path
 
 

@@ -21,7 +21,9 @@ from ..model import SCHEMA_VERSION
 from .features import config_features
 
 METADATA_KEY = b"newsclaims"
-COMPRESSION = "zstd"
+WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": False, "write_statistics": True}
+"""How every shard is written. Plain encoding rather than dictionaries: on the releases' text,
+ids and labels zstd alone makes files as small, written faster and read back up to 2x faster."""
 BATCH_ROWS = 1_000
 """Rows read at a time."""
 WRITE_BATCH_ROWS = 500
@@ -115,7 +117,7 @@ class ShardWriter:
         if self._writer is None:
             path = self.folder / f"{self.prefix}{len(self.paths):05d}.parquet"
             self.paths.append(path)
-            self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION, write_statistics=True)
+            self._writer = pq.ParquetWriter(path, self.schema, **WRITE_OPTIONS)
         self._writer.write_table(table, row_group_size=len(table))
 
     def _close_shard(self) -> None:
@@ -139,7 +141,7 @@ class ShardWriter:
             return self.paths
         if not self.paths:
             path = self.folder / "part-00000.parquet"
-            pq.write_table(self.schema.empty_table(), path, compression=COMPRESSION)
+            pq.write_table(self.schema.empty_table(), path, **WRITE_OPTIONS)
             self.paths.append(path)
         final = []
         for index, path in enumerate(self.paths):
