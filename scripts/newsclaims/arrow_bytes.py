@@ -28,12 +28,31 @@ def text_bytes(array: pa.Array) -> pa.Buffer:
 
 
 def rows_with_bytes(array: pa.Array, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of a string column (not null) that hold any byte ``wanted`` marks (a 256-entry boolean table), and those bytes."""
+    """The rows of a string column (not null) that hold any byte ``wanted`` marks (a 256-entry
+    boolean table), and which of those bytes occur (another such table)."""
     data, offsets = string_bytes(array)
     used = data[offsets[0] : offsets[-1]]
-    positions = np.flatnonzero(wanted[used])
+    marked = _marked(used, wanted)
     rows = np.zeros(len(array), dtype=bool)
-    rows[np.searchsorted(offsets, positions + offsets[0], side="right") - 1] = True
+    filled = offsets[1:] > offsets[:-1]
+    if filled.any():
+        rows[filled] = np.logical_or.reduceat(marked, (offsets[:-1] - offsets[0])[filled])
     if array.null_count:
         rows &= np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    return rows, used[positions]
+    return rows, np.bincount(used[np.flatnonzero(marked)], minlength=256) > 0
+
+
+def _marked(data: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``wanted[data]``, by comparing with each run of marked byte values: several times faster
+    than a gather on large buffers."""
+    marked = np.zeros(len(data), dtype=bool)
+    values = np.flatnonzero(wanted)
+    for run in np.split(values, np.flatnonzero(np.diff(values) != 1) + 1) if len(values) else []:
+        low, high = int(run[0]), int(run[-1])
+        if low == high:
+            marked |= data == low
+        elif low == 0:
+            marked |= data <= high
+        else:
+            marked |= (data >= low) & (data <= high)
+    return marked

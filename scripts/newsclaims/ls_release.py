@@ -188,7 +188,7 @@ def _run(
     if workers <= 1:
         return _run_here(files, staging, corpus, release, tasks_per_shard, progress)
     args = (str(staging), str(corpus.root), release)
-    release_schemas(release)
+    release_schemas(release)  # made once here, inherited by the forked workers
     jobs = plan_shards(files, tasks_per_shard)
     first = next(jobs, None)
     if first is None or first.tasks < next(shard_sizes(tasks_per_shard)):

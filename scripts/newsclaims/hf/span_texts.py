@@ -37,7 +37,8 @@ class ArticleTexts:
     def of(cls, texts: pa.Array | list[str]) -> "ArticleTexts":
         array = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
         data, offsets = string_bytes(array)
-        continuations = np.flatnonzero((data[offsets[0] : offsets[-1]] >> 6) == 0b10) + offsets[0]
+        # Continuation bytes are 0x80-0xBF: as signed bytes, exactly those below -64.
+        continuations = np.flatnonzero(data[offsets[0] : offsets[-1]].view(np.int8) < -64) + offsets[0]
         first_code_point = offsets - np.searchsorted(continuations, offsets)
         return cls(array, data, first_code_point, continuations - np.arange(len(continuations)))
 
@@ -75,10 +76,12 @@ def span_faults(texts: ArticleTexts, article: np.ndarray, start: np.ndarray, end
     compared = np.flatnonzero(same_size & (sizes > 0))
     if len(compared):
         sizes = sizes[compared]
-        owner = np.repeat(np.arange(len(compared)), sizes)
-        step = np.arange(len(owner)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        differs = span_data[span_first[compared][owner] + step] != texts.data[first[compared][owner] + step]
-        mismatch[inside[compared[np.unique(owner[differs])]]] = True
+        ends = np.cumsum(sizes)
+        shift = ends - sizes
+        step = np.arange(ends[-1])
+        differs = span_data[np.repeat(span_first[compared] - shift, sizes) + step] != texts.data[np.repeat(first[compared] - shift, sizes) + step]
+        if differs.any():
+            mismatch[inside[compared[np.searchsorted(ends, np.flatnonzero(differs), side="right")]]] = True
     return out_of_range, mismatch
 
 

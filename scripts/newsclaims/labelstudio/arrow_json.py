@@ -89,12 +89,12 @@ def json_strings(array: pa.Array) -> pa.Array:
         return quoted(array)
     whole = count == len(array)
     escaped = array if whole else array.filter(flagged)
-    present = set(bytes(np.unique(found)).decode("latin-1"))
+    present = set(bytes(np.flatnonzero(found).astype(np.uint8)).decode("latin-1"))
     for character, escape in _ESCAPES:
         if character in present:
             escaped = pc.replace_substring(escaped, character, escape)
     literals = quoted(escaped) if whole else pc.replace_with_mask(quoted(array), flagged, quoted(escaped))
-    if _RARE_CONTROL[found].any():
+    if (_RARE_CONTROL & found).any():
         rare, _ = rows_with_bytes(array, _RARE_CONTROL)
         literals = pc.replace_with_mask(literals, rare, encoded_strings(array.filter(rare).to_pylist()))
     return literals
