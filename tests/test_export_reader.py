@@ -22,12 +22,17 @@ JSONISH = st.recursive(
 TASKS = st.lists(st.dictionaries(NASTY, JSONISH, max_size=5), max_size=6)
 
 
+def _written(tmp_path_factory, tasks: list, indent: bool) -> Path:
+    path = tmp_path_factory.mktemp("export") / "export.json"
+    path.write_text(json.dumps(tasks, indent=2 if indent else None, ensure_ascii=not indent), encoding="utf-8")
+    return path
+
+
 @seed(20261125)
 @settings(max_examples=300, deadline=None)
 @given(TASKS, st.integers(1, 64), st.booleans())
 def test_reader_matches_json_loads(tmp_path_factory, tasks, block, indent):
-    path = tmp_path_factory.mktemp("export") / "export.json"
-    path.write_text(json.dumps(tasks, indent=2 if indent else None, ensure_ascii=not indent), encoding="utf-8")
+    path = _written(tmp_path_factory, tasks, indent)
     assert list(iter_tasks(path, block)) == json.loads(path.read_bytes())
 
 
@@ -35,8 +40,7 @@ def test_reader_matches_json_loads(tmp_path_factory, tasks, block, indent):
 @settings(max_examples=200, deadline=None)
 @given(TASKS, st.integers(1, 64), st.booleans())
 def test_spans_come_block_by_block_and_read_back_every_task(tmp_path_factory, tasks, block, indent):
-    path = tmp_path_factory.mktemp("export") / "export.json"
-    path.write_text(json.dumps(tasks, indent=2 if indent else None, ensure_ascii=not indent), encoding="utf-8")
+    path = _written(tmp_path_factory, tasks, indent)
     chunks = list(task_spans(path, block))
     assert all(len(chunk) for chunk in chunks)
     blocks = [sorted(set((chunk[:, 1] // block).tolist())) for chunk in chunks]

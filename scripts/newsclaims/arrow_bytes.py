@@ -34,17 +34,17 @@ def rows_with_bytes(array: pa.Array, wanted: np.ndarray) -> tuple[np.ndarray, np
     used = data[offsets[0] : offsets[-1]]
     marked = _marked(used, wanted)
     rows = np.zeros(len(array), dtype=bool)
-    filled = offsets[1:] > offsets[:-1]
-    if filled.any():
-        rows[filled] = np.logical_or.reduceat(marked, (offsets[:-1] - offsets[0])[filled])
+    nonempty = offsets[1:] > offsets[:-1]
+    if nonempty.any():
+        rows[nonempty] = np.logical_or.reduceat(marked, (offsets[:-1] - offsets[0])[nonempty])
     if array.null_count:
         rows &= np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     return rows, np.bincount(used[np.flatnonzero(marked)], minlength=256) > 0
 
 
 def _marked(data: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """``wanted[data]``, by comparing with each run of marked byte values: several times faster
-    than a gather on large buffers."""
+    """``wanted[data]``, by comparing with each run of marked byte values: about 2x faster than
+    a gather on large buffers."""
     marked = np.zeros(len(data), dtype=bool)
     values = np.flatnonzero(wanted)
     for run in np.split(values, np.flatnonzero(np.diff(values) != 1) + 1) if len(values) else []:
