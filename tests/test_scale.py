@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO
+from newsclaims import ls_release
 from newsclaims.hf.features import config_features
 from newsclaims.hf.parquet_io import ShardWriter, arrow_schema
-from newsclaims.labelstudio.tasks import task_to_sets
-from newsclaims import ls_release
 from newsclaims.labelstudio import export as export_reader
+from newsclaims.labelstudio.tasks import task_to_sets
 from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf, plan_shards
 from newsclaims.store import Corpus
 from newsclaims.synthetic import write_synthetic_export
@@ -64,6 +64,18 @@ def test_shards_follow_the_tasks_across_files_one_piece_per_file(tmp_path: Path,
     assert [[Path(path).name for path, _ in job.pieces] for job in jobs] == [["export-0.json"], ["export-0.json", "export-1.json", "export-2.json"], ["export-2.json"]]
     read = [task["n"] for job in jobs for path, spans in job.pieces for task in export_reader.read_task_range(Path(path), spans)]
     assert read == [index * 1000 + n for index, count in enumerate(counts) for n in range(count)]
+
+
+def test_a_config_without_rows_gets_one_empty_shard_with_its_schema(tmp_path: Path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": 1, "data": {"text": "No sets here."}, "annotations": []}]), encoding="utf-8")
+    files, collected = labelstudio_to_hf([export], tmp_path / "release", Corpus(tmp_path / "empty"))
+    assert collected.errors == [] and collected.tasks == 1
+    assert [p.name for p in files["annotation_sets"]] == ["train-00000-of-00001.parquet"]
+    expected = ls_release.release_schemas(DEFAULT_RELEASE)["annotation_sets"]
+    empty = pq.read_table(files["annotation_sets"][0])
+    assert empty.num_rows == 0 and empty.schema.equals(expected) and empty.schema.metadata == expected.metadata
+    assert pq.read_table(files["articles"]).column("text").to_pylist() == ["No sets here."]
 
 
 def test_one_or_two_workers_give_the_same_bytes(export: Path, tmp_path: Path):

@@ -23,12 +23,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .errors import ConversionError
 from .hf.checks import SET_ROW_FIELDS, check_rows
 from .hf.features import config_features
-from .hf.parquet_io import WRITE_OPTIONS, ShardWriter, arrow_schema, shard_name
+from .hf.parquet_io import ShardWriter, arrow_schema, number_shards, write_empty_shard
 from .hf.rows import text_article_row
 from .labelstudio.collect import Collected
 from .labelstudio.corpus_io import corpus_lookup
@@ -90,15 +89,17 @@ def plan_shards(files: list[Path], tasks_per_shard: int = TASKS_PER_SHARD) -> It
                 pieces.append((str(path), take))
                 room -= len(take)
                 if room == 0:
-                    yield ShardJob(index, _joined(pieces))
+                    yield ShardJob(index, _per_file(pieces))
                     index, pieces, room = index + 1, [], next(sizes)
     if pieces:
-        yield ShardJob(index, _joined(pieces))
+        yield ShardJob(index, _per_file(pieces))
 
 
-def _joined(pieces: list[tuple[str, np.ndarray]]) -> tuple[tuple[str, np.ndarray], ...]:
-    """One piece per export file."""
-    by_file = {path: [spans for p, spans in pieces if p == path] for path, _ in pieces}
+def _per_file(pieces: list[tuple[str, np.ndarray]]) -> tuple[tuple[str, np.ndarray], ...]:
+    """The spans of a shard as one piece per export file, in order."""
+    by_file: dict[str, list[np.ndarray]] = {}
+    for path, spans in pieces:
+        by_file.setdefault(path, []).append(spans)
     return tuple((path, np.concatenate(parts)) for path, parts in by_file.items())
 
 
@@ -228,21 +229,8 @@ def _finish(staging: Path, outcomes: list[ShardOutcome], release: str) -> dict[s
     files: dict[str, list[Path]] = {}
     for name in CONFIGS:
         parts = [Path(p) for outcome in outcomes for p in outcome.files.get(name, [])]
-        if not parts:
-            parts = [_empty_part(staging / name, release_schemas(release)[name])]
-        files[name] = []
-        for index, part in enumerate(parts):
-            target = part.with_name(shard_name(index, len(parts)))
-            part.rename(target)
-            files[name].append(target)
+        files[name] = number_shards(parts or [write_empty_shard(staging / name / "part-empty.parquet", release_schemas(release)[name])])
     return files
-
-
-def _empty_part(folder: Path, schema: pa.Schema) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "part-empty.parquet"
-    pq.write_table(schema.empty_table(), path, **WRITE_OPTIONS)
-    return path
 
 
 def labelstudio_to_hf(

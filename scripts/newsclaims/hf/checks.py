@@ -119,9 +119,9 @@ class _Checker:
         unknown = [rule for rule in metadata if not _understood(rule)]
         if unknown:
             raise TypeError(f"{where.path(0) if len(where.rows) else 'a field'}: the column checks do not know the rules {unknown}; teach {__name__}")
-        if not optional and array.null_count:
-            self.fail(where, pc.is_null(array), "value-missing", "a value", array)
         if array.null_count:
+            if not optional:
+                self.fail(where, pc.is_null(array), "value-missing", "a value", array)
             valid = np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False))
             if not valid.any():
                 return

@@ -140,16 +140,24 @@ class ShardWriter:
         if not rename:
             return self.paths
         if not self.paths:
-            path = self.folder / "part-00000.parquet"
-            pq.write_table(self.schema.empty_table(), path, **WRITE_OPTIONS)
-            self.paths.append(path)
-        final = []
-        for index, path in enumerate(self.paths):
-            target = path.with_name(shard_name(index, len(self.paths)))
-            path.rename(target)
-            final.append(target)
-        self.paths = final
-        return final
+            self.paths.append(write_empty_shard(self.folder / "part-00000.parquet", self.schema))
+        self.paths = number_shards(self.paths)
+        return self.paths
+
+
+def write_empty_shard(path: Path, schema: pa.Schema) -> Path:
+    """A shard with the schema and no rows, for a config that has none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(schema.empty_table(), path, **WRITE_OPTIONS)
+    return path
+
+
+def number_shards(paths: list[Path]) -> list[Path]:
+    """Rename parts, in order, to ``train-XXXXX-of-YYYYY.parquet``; their new paths."""
+    numbered = [path.with_name(shard_name(index, len(paths))) for index, path in enumerate(paths)]
+    for path, target in zip(paths, numbered):
+        path.rename(target)
+    return numbered
 
 
 def read_metadata(path: Path) -> dict[str, Any]:

@@ -89,9 +89,8 @@ def json_strings(array: pa.Array) -> pa.Array:
         return quoted(array)
     whole = count == len(array)
     escaped = array if whole else array.filter(flagged)
-    present = set(bytes(np.flatnonzero(found).astype(np.uint8)).decode("latin-1"))
     for character, escape in _ESCAPES:
-        if character in present:
+        if found[ord(character)]:
             escaped = pc.replace_substring(escaped, character, escape)
     literals = quoted(escaped) if whole else pc.replace_with_mask(quoted(array), flagged, quoted(escaped))
     if (_RARE_CONTROL & found).any():

@@ -148,12 +148,12 @@ def task_spans(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[np.ndarra
     """Byte ranges (first, last) of the tasks of an export, without parsing them, as the scan
     goes: an (n, 2) array for the tasks ending in each block of ``block_bytes``."""
     spans: list[tuple[int, int]] = []
-    scanned = 0
+    block = 0
     for first, last, _ in _task_bytes(path, block_bytes):
-        if spans and last // block_bytes != scanned:
+        if spans and last // block_bytes != block:
             yield np.asarray(spans, dtype=np.int64)
             spans = []
-        scanned = last // block_bytes
+        block = last // block_bytes
         spans.append((first, last))
     if spans:
         yield np.asarray(spans, dtype=np.int64)
