@@ -7,8 +7,11 @@ Usage (from the repository root, with the project's virtual environment):
 
 For each size N a synthetic export (:mod:`newsclaims.synthetic`) is written once into
 ``--out`` (default ``/tmp/newsclaims-bench``). Every method then runs ``--runs`` times (at
-least 3), each run in a fresh child process that writes new files (what an earlier run wrote
-is removed before the clock starts), and the table of N gives:
+least 3), each run in a fresh child process that writes new files. Before the clock starts,
+what an earlier run wrote is removed and every file written is flushed to disk, so that no
+run pays for the writeback of another's files. The runs go in rounds, each round running
+every method once in the order below, so that the machine's drift during the benchmark falls
+on all methods alike. The table of N gives:
 
 - ``median s``: the median of the work the child times itself, after its imports and set-up
   (``newsclaims convert`` is run through its CLI entry point ``newsclaims.cli.main``);
@@ -304,29 +307,30 @@ def run_child(argv: list[str], scratch: Path, timeout: float | None) -> Run:
     return Run(reported.get("seconds"), elapsed, usage.ru_maxrss / 1024, process.returncode, expired.is_set(), reported.get("parts", {}), error)
 
 
-def measure(method: Method, paths: Paths, runs: int) -> Measure:
-    done: list[Run] = []
-    for _ in range(runs):
-        scratch = paths.scratch / method.key
-        for output in method.outputs(paths):
-            if output.is_dir():
-                shutil.rmtree(output)
-            else:
-                output.unlink(missing_ok=True)
-        run = run_child([sys.executable, "-c", PRELUDE + method.snippet, *method.args(paths, scratch)], scratch, method.timeout)
-        done.append(run)
-        if run.returncode != 0 or run.seconds is None:
-            break
-    shutil.rmtree(paths.scratch / method.key, ignore_errors=True)
-    return summarize(method, done)
+def run_once(method: Method, paths: Paths) -> Run:
+    """One run of a method in a fresh child, after what its last run wrote is removed and
+    what every run wrote is flushed to disk: no method pays for another's writeback."""
+    for output in method.outputs(paths):
+        if output.is_dir():
+            shutil.rmtree(output)
+        else:
+            output.unlink(missing_ok=True)
+    os.sync()
+    scratch = paths.scratch / method.key
+    return run_child([sys.executable, "-c", PRELUDE + method.snippet, *method.args(paths, scratch)], scratch, method.timeout)
+
+
+def stopped(runs: list[Run]) -> bool:
+    """Whether the last run failed or timed out: the method is not run again."""
+    return bool(runs) and (runs[-1].returncode != 0 or runs[-1].seconds is None)
 
 
 def summarize(method: Method, runs: list[Run]) -> Measure:
-    failed = runs[-1]
-    if failed.timed_out:
-        return Measure(method.key, method.label, runs, f"timeout after {method.timeout:g}s", None, None, failed.peak_rss_mb, {})
-    if failed.returncode != 0 or failed.seconds is None:
-        return Measure(method.key, method.label, runs, f"failed (exit {failed.returncode})", None, None, failed.peak_rss_mb, {})
+    last = runs[-1]
+    if last.timed_out:
+        return Measure(method.key, method.label, runs, f"timeout after {method.timeout:g}s", None, None, last.peak_rss_mb, {})
+    if stopped(runs):
+        return Measure(method.key, method.label, runs, f"failed (exit {last.returncode})", None, None, last.peak_rss_mb, {})
     parts = {key: statistics.median(r.parts[key] for r in runs) for key, value in runs[0].parts.items() if isinstance(value, float)}
     return Measure(
         method.key,
@@ -361,16 +365,24 @@ def prepare(out: Path, n: int) -> tuple[Paths, int, float]:
 
 
 def bench_size(out: Path, n: int, runs: int, timeout: float | None, only: list[str] | None = None) -> dict[str, Any]:
+    """Every method once per round, ``runs`` rounds: a drift of the machine's speed during the
+    run falls on all methods alike, so their ratios compare runs made side by side. A method
+    that fails or times out is not run again."""
     paths, size, generation = prepare(out, n)
     print(f"\nN={n}: export {paths.export} ({size / MB:,.1f} MB) generated in {generation:.1f}s", flush=True)
-    measures: dict[str, Measure] = {}
-    for method in methods(timeout):
-        if only and method.key not in only:
-            continue
-        print(f"  {method.label} ...", end=" ", flush=True)
-        measures[method.key] = found = measure(method, paths, runs)
-        print(found.status if found.seconds is None else f"{found.seconds:.2f}s", flush=True)
+    chosen = [method for method in methods(timeout) if not only or method.key in only]
+    done: dict[str, list[Run]] = {method.key: [] for method in chosen}
+    for round_number in range(1, runs + 1):
+        print(f"  round {round_number}/{runs}:", end="", flush=True)
+        for method in chosen:
+            if stopped(done[method.key]):
+                continue
+            run = run_once(method, paths)
+            done[method.key].append(run)
+            print(f" {method.key} {'failed' if run.seconds is None else f'{run.seconds:.2f}s'}", end="", flush=True)
+        print(flush=True)
     shutil.rmtree(paths.scratch, ignore_errors=True)
+    measures = {method.key: summarize(method, done[method.key]) for method in chosen}
     return {"n": n, "export_bytes": size, "generation_seconds": generation, "measures": measures}
 
 
