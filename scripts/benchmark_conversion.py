@@ -8,10 +8,13 @@ Usage (from the repository root, with the project's virtual environment):
 For each size N a synthetic export (:mod:`newsclaims.synthetic`) is written once into
 ``--out`` (default ``/tmp/newsclaims-bench``). Every method then runs ``--runs`` times (at
 least 3), each run in a fresh child process that writes new files. Before the clock starts,
-what an earlier run wrote is removed and every file written is flushed to disk, so that no
-run pays for the writeback of another's files. The runs go in rounds, each round running
-every method once in the order below, so that the machine's drift during the benchmark falls
-on all methods alike. The table of N gives:
+what an earlier run wrote is removed and the file system's pending work is done (``sync``),
+so that no run pays for the writeback of another's files, and the run's input files are read
+once, so that every run finds them in the page cache. The runs go in rounds, each round running
+every method once, so that the machine's drift during the benchmark falls on all methods
+alike: the two conversions whose outputs other methods read come first, then the others in
+the order below, reversed every other round (a method's run can depend on what ran just
+before it). The table of N gives:
 
 - ``median s``: the median of the work the child times itself, after its imports and set-up
   (``newsclaims convert`` is run through its CLI entry point ``newsclaims.cli.main``);
@@ -213,6 +216,8 @@ class Method:
     outputs: Callable[[Paths], list[Path]] = lambda _paths: []
     """What the method writes outside its scratch folder: removed before each run (off the
     clock), so that every method writes new files, not over the last run's."""
+    inputs: Callable[[Paths], list[Path]] = lambda paths: [paths.export]
+    """What the method reads (files or folders): read once before each run, off the clock."""
 
 
 @dataclass
@@ -242,6 +247,10 @@ def _cli(*args: str) -> Callable[[Paths, Path], list[str]]:
     return lambda p, _scratch: [a.format(**{k: str(v) for k, v in asdict(p).items()}) for a in args]
 
 
+def _shards(paths: Paths) -> list[Path]:
+    return [paths.hf / "annotation_sets"]
+
+
 def methods(timeout: float | None) -> list[Method]:
     return [
         Method("ours_to_parquet", "ours: export -> Parquet, all cores", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}"), outputs=lambda p: [p.hf]),
@@ -252,15 +261,15 @@ def methods(timeout: float | None) -> list[Method]:
             _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}-1w", "--workers", "1"),
             outputs=lambda p: [Path(f"{p.hf}-1w")],
         ),
-        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}"), outputs=lambda p: [p.tasks]),
-        Method("floor", "floor: ijson parse + Parquet write", FLOOR, lambda p, s: [str(p.export), str(p.hf), str(s)]),
+        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}"), outputs=lambda p: [p.tasks], inputs=lambda p: [p.hf]),
+        Method("floor", "floor: ijson parse + Parquet write", FLOOR, lambda p, s: [str(p.export), str(p.hf), str(s)], inputs=lambda p: [p.export, p.hf]),
         Method("ls_json_min", "label_studio_sdk converter JSON_MIN", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "JSON_MIN"]),
         Method("ls_conll2003", "label_studio_sdk converter CONLL2003", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "CONLL2003"], timeout),
         Method("datasets_from_list", "orjson.loads + Dataset.from_list + to_parquet *", DATASETS_FROM_LIST, lambda p, s: [str(p.export), str(s / "dataset.parquet")]),
-        Method("orjson_write", "orjson write of our tasks (reference)", ORJSON_WRITE, lambda p, s: [str(p.tasks), str(s / "tasks.json")]),
-        Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()]),
-        Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards()),
-        Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]]),
+        Method("orjson_write", "orjson write of our tasks (reference)", ORJSON_WRITE, lambda p, s: [str(p.tasks), str(s / "tasks.json")], inputs=lambda p: [p.tasks]),
+        Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()], inputs=_shards),
+        Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards(), inputs=_shards),
+        Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]], inputs=_shards),
     ]
 
 
@@ -281,8 +290,7 @@ def last_json_line(text: str) -> dict[str, Any]:
 
 
 def run_child(argv: list[str], scratch: Path, timeout: float | None) -> Run:
-    """Run one child; its wall time and its own peak RSS come from ``os.wait4``."""
-    shutil.rmtree(scratch, ignore_errors=True)
+    """Run one child in an empty ``scratch`` folder; its wall time and its own peak RSS come from ``os.wait4``."""
     scratch.mkdir(parents=True)
     stdout, stderr = scratch.parent / "child.out", scratch.parent / "child.err"
     expired = threading.Event()
@@ -308,16 +316,32 @@ def run_child(argv: list[str], scratch: Path, timeout: float | None) -> Run:
 
 
 def run_once(method: Method, paths: Paths) -> Run:
-    """One run of a method in a fresh child, after what its last run wrote is removed and
-    what every run wrote is flushed to disk: no method pays for another's writeback."""
-    for output in method.outputs(paths):
+    """One run of a method in a fresh child, after what its last run wrote is removed, the
+    file system's pending work is done (``os.sync``: no method pays for the writeback, or the
+    freeing of deleted blocks, of another's files) and what it reads is read once (see
+    :func:`read_through`)."""
+    scratch = paths.scratch / method.key
+    for output in [*method.outputs(paths), scratch]:
         if output.is_dir():
             shutil.rmtree(output)
         else:
             output.unlink(missing_ok=True)
     os.sync()
-    scratch = paths.scratch / method.key
+    read_through(method.inputs(paths))
     return run_child([sys.executable, "-c", PRELUDE + method.snippet, *method.args(paths, scratch)], scratch, method.timeout)
+
+
+def read_through(paths: list[Path]) -> None:
+    """Read files (and the files under folders) once, so that every run finds its input in the
+    page cache. A kernel may page out file pages that have not been touched for a while (this
+    machine's does within seconds): without this, a run that reads the files another run has
+    just read is faster than the same run later in the round."""
+    buffer = bytearray(1 << 20)
+    for path in paths:
+        for file in sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]:
+            with open(file, "rb", buffering=0) as handle:
+                while handle.readinto(buffer):
+                    pass
 
 
 def stopped(runs: list[Run]) -> bool:
@@ -364,17 +388,29 @@ def prepare(out: Path, n: int) -> tuple[Paths, int, float]:
     return paths, size, time.perf_counter() - start
 
 
+FEEDS_OTHERS = ("ours_to_parquet", "ours_to_tasks")
+"""Methods whose outputs later methods of the round read (the Parquet, the tasks JSON)."""
+
+
+def round_order(chosen: list[Method], round_number: int) -> list[Method]:
+    """The methods of one round: the ones that feed others first, then the rest, in reverse
+    order every other round, so that each compared pair runs in both orders."""
+    feeding = [method for method in chosen if method.key in FEEDS_OTHERS]
+    rest = [method for method in chosen if method.key not in FEEDS_OTHERS]
+    return feeding + (rest if round_number % 2 else rest[::-1])
+
+
 def bench_size(out: Path, n: int, runs: int, timeout: float | None, only: list[str] | None = None) -> dict[str, Any]:
-    """Every method once per round, ``runs`` rounds: a drift of the machine's speed during the
-    run falls on all methods alike, so their ratios compare runs made side by side. A method
-    that fails or times out is not run again."""
+    """Every method once per round (see :func:`round_order`), ``runs`` rounds: a drift of the
+    machine's speed during the run falls on all methods alike, so their ratios compare runs
+    made side by side. A method that fails or times out is not run again."""
     paths, size, generation = prepare(out, n)
     print(f"\nN={n}: export {paths.export} ({size / MB:,.1f} MB) generated in {generation:.1f}s", flush=True)
     chosen = [method for method in methods(timeout) if not only or method.key in only]
     done: dict[str, list[Run]] = {method.key: [] for method in chosen}
     for round_number in range(1, runs + 1):
         print(f"  round {round_number}/{runs}:", end="", flush=True)
-        for method in chosen:
+        for method in round_order(chosen, round_number):
             if stopped(done[method.key]):
                 continue
             run = run_once(method, paths)
