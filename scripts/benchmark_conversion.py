@@ -54,6 +54,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -305,10 +306,17 @@ def run_child(argv: list[str], scratch: Path, timeout: float | None) -> Run:
         timer = threading.Timer(timeout, expire) if timeout else None
         if timer:
             timer.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        if timer:
-            timer.cancel()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - start
+        except BaseException:
+            # Interrupted or terminated: the child must not go on running on its own.
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            if timer:
+                timer.cancel()
     process.returncode = os.waitstatus_to_exitcode(status)
     reported = last_json_line(stdout.read_text(encoding="utf-8", errors="replace"))
     error = "" if process.returncode == 0 else stderr.read_text(encoding="utf-8", errors="replace")[-2000:]
@@ -543,6 +551,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(128 + signal.SIGTERM))
     timeout = args.timeout or None
     args.out.mkdir(parents=True, exist_ok=True)
     check_disk(args.out, args.sizes)
