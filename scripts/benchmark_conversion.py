@@ -203,8 +203,12 @@ class Paths:
         root = out / f"n{n}"
         return cls(root, root / "export.json", root / "empty-corpus", root / "hf", root / "tasks.json", out / "labeling-config.xml", root / "scratch")
 
+    @property
+    def annotation_sets(self) -> Path:
+        return self.hf / "annotation_sets"
+
     def annotation_shards(self) -> list[str]:
-        return [str(p) for p in sorted((self.hf / "annotation_sets").glob("*.parquet"))]
+        return [str(p) for p in sorted(self.annotation_sets.glob("*.parquet"))]
 
 
 @dataclass
@@ -249,7 +253,7 @@ def _cli(*args: str) -> Callable[[Paths, Path], list[str]]:
 
 
 def _shards(paths: Paths) -> list[Path]:
-    return [paths.hf / "annotation_sets"]
+    return [paths.annotation_sets]
 
 
 def methods(timeout: float | None) -> list[Method]:
