@@ -4,6 +4,8 @@ A :class:`Template` is orjson's rendering of an object whose values are placehol
 it with columns of JSON texts gives one JSON text per row, with no Python object per row.
 Items that go into a JSON array carry their separator in front (a *lead*: "," or "" for the
 first item), as Arrow's ``null_handling="skip"`` join loses rows whose parts are all null.
+A string value is passed as :class:`Quoted` text: its quotes join the template's own text, so
+that no column of quoted copies is made.
 """
 
 from __future__ import annotations
@@ -30,6 +32,36 @@ _RARE_CONTROL[[ord(character) for character, _ in _ESCAPES]] = False
 NULL = pa.scalar(None, pa.string())
 
 Column = pa.Array | str
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """The JSON string literals of a column of JSON-escaped texts: the texts within quotes.
+
+    Filled into a template, the quotes become part of the text around the hole.
+    """
+
+    body: pa.Array
+
+    def __len__(self) -> int:
+        return len(self.body)
+
+    @property
+    def null_count(self) -> int:
+        return self.body.null_count
+
+    def take(self, indices: pa.Array) -> "Quoted":
+        return Quoted(pc.take(self.body, indices))
+
+    def coalesce(self, other: "Quoted") -> "Quoted":
+        return Quoted(pc.coalesce(self.body, other.body))
+
+    def literals(self) -> pa.Array:
+        """The literals as a column of their own."""
+        return pc.binary_join_element_wise('"', self.body, '"', "")
+
+
+Value = Column | Quoted
 
 
 def hole(name: str) -> str:
@@ -59,7 +91,7 @@ class Template:
         """The text just before hole ``name``."""
         return self.literals[self.holes.index(name)]
 
-    def fill(self, lead: Column = ",", **values: Column | tuple[pa.Array, ...]) -> pa.Array:
+    def fill(self, lead: Column = ",", **values: Value | tuple[Value, ...]) -> pa.Array:
         """One JSON text per row, after ``lead``; null where any value is null.
 
         A value may be a tuple of columns, written one after the other.
@@ -70,13 +102,25 @@ class Template:
             return pa.nulls(length, pa.string())
         pieces: list[Column] = [lead]
         for literal, name in zip(self.literals, self.holes):
-            value = values[name]
-            pieces += [literal, *(value if isinstance(value, tuple) else (value,))]
+            pieces.append(literal)
+            for value in values[name] if isinstance(values[name], tuple) else (values[name],):
+                pieces += ['"', value.body, '"'] if isinstance(value, Quoted) else [value]
         pieces.append(self.literals[-1])
-        return pc.binary_join_element_wise(*[p for p in pieces if not isinstance(p, str) or p], "")
+        return pc.binary_join_element_wise(*_merged(pieces), "")
 
 
-def json_strings(array: pa.Array) -> pa.Array:
+def _merged(pieces: list[Column]) -> list[Column]:
+    """The pieces with neighbouring literal texts made one, and empty ones left out."""
+    merged: list[Column] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return [piece for piece in merged if not isinstance(piece, str) or piece]
+
+
+def json_strings(array: pa.Array) -> Quoted:
     """JSON string literals of a string column (null stays null), escaped exactly as orjson does.
 
     Only the rows that need it are escaped, and only for the characters found: the usual
@@ -86,27 +130,27 @@ def json_strings(array: pa.Array) -> pa.Array:
     flagged, found = rows_with_bytes(array, _NEEDS_ESCAPE)
     count = int(np.count_nonzero(flagged))
     if not count:
-        return quoted(array)
+        return Quoted(array)
     whole = count == len(array)
     escaped = array if whole else array.filter(flagged)
     for character, escape in _ESCAPES:
         if found[ord(character)]:
             escaped = pc.replace_substring(escaped, character, escape)
-    literals = quoted(escaped) if whole else pc.replace_with_mask(quoted(array), flagged, quoted(escaped))
+    bodies = escaped if whole else pc.replace_with_mask(array, flagged, escaped)
     if (_RARE_CONTROL & found).any():
         rare, _ = rows_with_bytes(array, _RARE_CONTROL)
-        literals = pc.replace_with_mask(literals, rare, encoded_strings(array.filter(rare).to_pylist()))
-    return literals
+        bodies = pc.replace_with_mask(bodies, rare, encoded_bodies(array.filter(rare).to_pylist()))
+    return Quoted(bodies)
 
 
-def encoded_strings(values: list[str]) -> pa.Array:
-    """JSON string literals of Python strings, encoded by orjson."""
-    return pa.array([orjson.dumps(value) for value in values], pa.binary()).cast(pa.string())
+def encoded_bodies(values: list[str]) -> pa.Array:
+    """Python strings encoded by orjson as JSON strings, without their quotes."""
+    return pa.array([orjson.dumps(value)[1:-1] for value in values], pa.binary()).cast(pa.string())
 
 
-def quoted(array: pa.Array) -> pa.Array:
+def quoted(array: pa.Array) -> Quoted:
     """JSON string literals of values that need no escaping (checked ids, vocabulary labels)."""
-    return pc.binary_join_element_wise('"', array, '"', "")
+    return Quoted(array)
 
 
 def json_numbers(array: pa.Array) -> pa.Array:
@@ -117,6 +161,14 @@ def json_numbers(array: pa.Array) -> pa.Array:
         dumped = [orjson.dumps(value).decode() for value in array.filter(valid).to_pylist()]
         texts = pc.replace_with_mask(texts, valid, pa.array(dumped, pa.string()))
     return texts
+
+
+def nulled(array: pa.Array, where: pa.Array) -> pa.Array:
+    """``array`` with nulls where ``where`` holds (or is null); its values are not copied."""
+    if array.offset:
+        return pc.if_else(where, pa.scalar(None, array.type), array)
+    keep = pc.and_not(pc.is_valid(array), pc.fill_null(where, True))
+    return pa.Array.from_buffers(array.type, len(array), [keep.buffers()[1], *array.buffers()[1:]])
 
 
 def json_ints(array: pa.Array) -> pa.Array:

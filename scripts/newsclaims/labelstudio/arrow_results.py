@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..vocab import ClaimPart
-from .arrow_json import NULL, Template, field, hole, joined, json_ints, json_numbers, json_strings, per_parent, positions, quoted
+from .arrow_json import NULL, Template, Value, field, hole, joined, json_ints, json_numbers, json_strings, nulled, per_parent, positions, quoted
 from .layout import APPROXIMATION_TAG, CLAIM_TAG, DATE_INFERRED_TAG, ENTITY_TAG, FIGURE_TAG, MODE_TAG, NUMBER_TAGS, TEXT_ATTRIBUTE_TAGS, WIKIDATA_TAG, RelationLabel
 from .results import _attribute, _region, _relation, part_id
 
@@ -36,7 +36,7 @@ _RELATION = {label: Template.of(_relation(hole("from"), hole("to"), label)) for 
 _PART_ORDER = 1 << 20
 
 
-def _spans(structs: pa.Array) -> dict[str, pa.Array]:
+def _spans(structs: pa.Array) -> dict[str, Value]:
     return {"start": json_ints(field(structs, "start")), "end": json_ints(field(structs, "end")), "text": json_strings(field(structs, "text"))}
 
 
@@ -79,7 +79,7 @@ def _figures(lists: pa.Array, earlier: list[pa.Array]) -> pa.Array:
     parts += [_TEXTAREA[tag].fill(id=ids, value=json_strings(field(items, tag)), **spans) for tag in TEXT_ATTRIBUTE_TAGS]
     inferred = field(items, DATE_INFERRED_TAG)
     some = pc.greater(pc.list_value_length(inferred), 0)
-    choices = pc.if_else(some, pc.binary_join_element_wise("[", per_parent(inferred, quoted(inferred.flatten()), ","), "]", ""), NULL)
+    choices = pc.if_else(some, pc.binary_join_element_wise("[", per_parent(inferred, quoted(inferred.flatten()).literals(), ","), "]", ""), NULL)
     parts.append(_CHOICES[DATE_INFERRED_TAG].fill(id=ids, choices=choices, **spans))
     parts.append(_RELATION[RelationLabel.IN_CLAIM].fill(**{"from": ids, "to": quoted(field(items, "claim_id"))}))
     return per_parent(lists, joined(*parts))
@@ -122,17 +122,17 @@ def _claims(lists: pa.Array, earlier: list[pa.Array]) -> pa.Array:
 
     def part_region(structs: pa.Array, region_ids: pa.Array, label: ClaimPart, show: pa.Array) -> pa.Array:
         region = _CLAIM_PART[label].fill(id=quoted(region_ids), **_spans(structs))
-        return pc.if_else(show, region, NULL)
+        return nulled(region, pc.invert(show))
 
     piece_json = joined(
         part_region(piece_items, piece_ids, ClaimPart.CONTENT, shown[0]),
-        _RELATION[RelationLabel.CONTINUES].fill(**{"from": quoted(piece_ids), "to": pc.take(ids, piece_claim)}),
+        _RELATION[RelationLabel.CONTINUES].fill(**{"from": quoted(piece_ids), "to": ids.take(piece_claim)}),
     )
     source_entity = quoted(field(claims, "source_entity_id"))
     cue_json = joined(part_region(cue, cue_ids, ClaimPart.CUE, shown[1]), _RELATION[RelationLabel.CUE].fill(**{"from": ids, "to": quoted(cue_ids)}))
     source_json = joined(
         part_region(source, source_ids, ClaimPart.SOURCE, shown[2]),
-        _RELATION[RelationLabel.SOURCE].fill(**{"from": ids, "to": pc.coalesce(quoted(source_ids), source_entity)}),
+        _RELATION[RelationLabel.SOURCE].fill(**{"from": ids, "to": quoted(source_ids).coalesce(source_entity)}),
         _RELATION[RelationLabel.REFERS_TO].fill(**{"from": quoted(source_ids), "to": source_entity}),
     )
     return per_parent(lists, joined(*head, per_parent(pieces, piece_json), cue_json, source_json))

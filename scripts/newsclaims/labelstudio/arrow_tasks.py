@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from ..arrow_bytes import text_bytes
 from ..vocab import SetKind
-from .arrow_json import NULL, Template, hole, json_bools, json_numbers, json_strings, quoted
+from .arrow_json import NULL, Template, hole, json_bools, json_numbers, json_strings, nulled, quoted
 from .arrow_results import result_items
 from .tasks import PREDICTION_MODEL_VERSION
 
@@ -74,7 +74,7 @@ def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
     if order != list(range(len(order))):
         items = pc.take(items, pa.array(order, pa.int64()))
     lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items)
-    return pc.if_else(pc.equal(pc.list_value_length(lists), 0), NULL, pc.binary_join(lists, ","))
+    return nulled(pc.binary_join(lists, ","), pc.equal(pc.list_value_length(lists), 0))
 
 
 def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> pa.Buffer:
