@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pyarrow as pa
 
+from .collector import collector_paused
 from .corpus_writer import write_checked
 from .errors import ConversionError
 from .hf.checks import NO_TEXT, SET_ROW_FIELDS, check_rows
@@ -130,5 +131,6 @@ def hf_to_labelstudio(
     as warnings. Written column-wise (:mod:`.labelstudio.arrow_tasks`), streamed, all or nothing.
     """
     problems: list[Problem] = []
-    count = write_json_chunks(target, _release_tasks(Path(source), problems, workers, progress, batch_rows))
+    with collector_paused():
+        count = write_json_chunks(target, _release_tasks(Path(source), problems, workers, progress, batch_rows))
     return count, problems

@@ -10,12 +10,10 @@ Nothing is moved into place unless every task converts.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import multiprocessing
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pyarrow as pa
 
+from .collector import collector_paused
 from .errors import ConversionError
 from .hf.checks import SET_ROW_FIELDS, check_rows
 from .hf.features import config_features
@@ -111,24 +110,8 @@ def _job_tasks(job: ShardJob) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def convert_shard(job: ShardJob, staging: str, corpus_root: str, release: str) -> ShardOutcome:
     """Convert one shard's tasks and write its rows; runs in a worker process."""
-    with _collector_paused():
+    with collector_paused():
         return _convert_tasks(job.index, _job_tasks(job), Path(staging), Corpus(corpus_root), release)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector.
-
-    Converting builds millions of small containers and no cycles; collecting them again and
-    again is what makes large conversions slow.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @cache
@@ -213,7 +196,7 @@ def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, ta
     tasks = ((str(path), task) for path in files for task in iter_tasks(path))
     outcomes = []
     sizes = shard_sizes(tasks_per_shard)
-    with _collector_paused():
+    with collector_paused():
         while True:
             first = next(tasks, None)
             if first is None:
