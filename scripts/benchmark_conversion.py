@@ -223,6 +223,8 @@ class Method:
     clock), so that every method writes new files, not over the last run's."""
     inputs: Callable[[Paths], list[Path]] = lambda paths: [paths.export]
     """What the method reads (files or folders): read once before each run, off the clock."""
+    needs: tuple[str, ...] = ()
+    """The methods that write what this one reads: measured with it, they run before it in every round."""
 
 
 @dataclass
@@ -266,15 +268,15 @@ def methods(timeout: float | None) -> list[Method]:
             _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}-1w", "--workers", "1"),
             outputs=lambda p: [Path(f"{p.hf}-1w")],
         ),
-        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}"), outputs=lambda p: [p.tasks], inputs=lambda p: [p.hf]),
-        Method("floor", "floor: ijson parse + Parquet write", FLOOR, lambda p, s: [str(p.export), str(p.hf), str(s)], inputs=lambda p: [p.export, p.hf]),
+        Method("ours_to_tasks", "ours: Parquet -> tasks", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "hf", "{hf}", "--to", "labelstudio", "{tasks}"), outputs=lambda p: [p.tasks], inputs=lambda p: [p.hf], needs=("ours_to_parquet",)),
+        Method("floor", "floor: ijson parse + Parquet write", FLOOR, lambda p, s: [str(p.export), str(p.hf), str(s)], inputs=lambda p: [p.export, p.hf], needs=("ours_to_parquet",)),
         Method("ls_json_min", "label_studio_sdk converter JSON_MIN", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "JSON_MIN"]),
         Method("ls_conll2003", "label_studio_sdk converter CONLL2003", LS_CONVERTER, lambda p, s: [str(p.export), str(p.config), str(s / "project"), str(s / "out"), "CONLL2003"], timeout),
         Method("datasets_from_list", "orjson.loads + Dataset.from_list + to_parquet *", DATASETS_FROM_LIST, lambda p, s: [str(p.export), str(s / "dataset.parquet")]),
-        Method("orjson_write", "orjson write of our tasks (reference)", ORJSON_WRITE, lambda p, s: [str(p.tasks), str(s / "tasks.json")], inputs=lambda p: [p.tasks]),
-        Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()], inputs=_shards),
-        Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards(), inputs=_shards),
-        Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]], inputs=_shards),
+        Method("orjson_write", "orjson write of our tasks (reference)", ORJSON_WRITE, lambda p, s: [str(p.tasks), str(s / "tasks.json")], inputs=lambda p: [p.tasks], needs=("ours_to_parquet", "ours_to_tasks")),
+        Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()], inputs=_shards, needs=("ours_to_parquet",)),
+        Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards(), inputs=_shards, needs=("ours_to_parquet",)),
+        Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]], inputs=_shards, needs=("ours_to_parquet",)),
     ]
 
 
@@ -401,15 +403,13 @@ def prepare(out: Path, n: int) -> tuple[Paths, int, float]:
     return paths, size, time.perf_counter() - start
 
 
-FEEDS_OTHERS = ("ours_to_parquet", "ours_to_tasks")
-"""Methods whose outputs later methods of the round read (the Parquet, the tasks JSON)."""
-
-
 def round_order(chosen: list[Method], round_number: int) -> list[Method]:
-    """The methods of one round: the ones that feed others first, then the rest, in reverse
-    order every other round, so that each compared pair runs in both orders."""
-    feeding = [method for method in chosen if method.key in FEEDS_OTHERS]
-    rest = [method for method in chosen if method.key not in FEEDS_OTHERS]
+    """The methods of one round: the ones whose outputs others read first (the Parquet, the
+    tasks JSON), then the rest, in reverse order every other round, so that each compared pair
+    runs in both orders."""
+    needed = {need for method in chosen for need in method.needs}
+    feeding = [method for method in chosen if method.key in needed]
+    rest = [method for method in chosen if method.key not in needed]
     return feeding + (rest if round_number % 2 else rest[::-1])
 
 
@@ -543,8 +543,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for the exports, outputs and results.json (default: {DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true", help=f"smoke check: N=1000 only, {MIN_RUNS} runs")
     parser.add_argument("--timeout", type=float, default=1800, metavar="SECONDS", help="timeout of one run of the CONLL2003 converter (default: 1800; 0: none)")
-    parser.add_argument("--methods", nargs="+", choices=[m.key for m in methods(None)], metavar="KEY", help="measure only these methods (each needs what earlier ones write: ours_to_tasks reads ours_to_parquet's Parquet)")
+    parser.add_argument("--methods", nargs="+", choices=[m.key for m in methods(None)], metavar="KEY", help="measure only these methods (with the ones that write what they read: ours_to_tasks reads ours_to_parquet's Parquet)")
     args = parser.parse_args(argv)
+    missing = [f"{method.key} needs {need}, whose output it reads" for method in methods(None) if method.key in (args.methods or ()) for need in method.needs if need not in args.methods]
+    if missing:
+        parser.error(f"--methods: {'; '.join(missing)}")
     if args.quick:
         args.sizes, args.runs = [1000], MIN_RUNS
     if args.runs < MIN_RUNS:
