@@ -1,8 +1,8 @@
 """Python's cyclic garbage collector, paused while a conversion runs.
 
 A conversion builds a great many small containers and no cycles. Each full collection walks
-every object in the process, the imports' included (about 0.08 s each), and a large
-conversion would trigger one again and again.
+every object in the process, the imports' included, and a large conversion triggers one again
+and again: two, 0.16 s in all, while 50,000 tasks were written from Parquet.
 """
 
 from __future__ import annotations
