@@ -361,7 +361,7 @@ def run_once(method: Method, paths: Paths) -> Run:
 def read_through(paths: list[Path]) -> None:
     """Read files (and the files under folders) once, so that every run finds its input in the
     page cache. A kernel may page out file pages that have not been touched for a while (this
-    machine's does within seconds), so a run would otherwise read its input from disk or from
+    machine's does after about a minute), so a run would otherwise read its input from disk or from
     memory depending on how long ago another run read it. A run still depends on the run just
     before it in other ways, which the alternating rounds (:func:`round_order`) even out."""
     buffer = bytearray(1 << 20)

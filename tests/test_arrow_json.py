@@ -32,9 +32,12 @@ def test_a_template_filled_with_strings_is_what_orjson_writes(names, notes, cut)
 
 @seed(20261130)
 @settings(max_examples=200, deadline=None)
-@given(VALUES, st.lists(st.none() | st.booleans(), min_size=11, max_size=11), st.integers(0, 1))
-def test_nulled_makes_nulls_where_asked_and_keeps_every_other_value(values, where, cut):
-    array = pc.binary_join_element_wise(_sliced(values, cut), "!", "") if cut else _sliced(values, cut)
+@given(VALUES, st.lists(st.none() | st.booleans(), min_size=11, max_size=11), st.sampled_from(["fresh", "at an offset", "computed"]))
+def test_nulled_makes_nulls_where_asked_and_keeps_every_other_value(values, where, kind):
+    array = _sliced(values, kind != "fresh")
+    if kind == "computed":
+        array = pc.binary_join_element_wise(array, "!", "")
+    assert (array.offset > 0) == (kind == "at an offset")
     mask = pa.array(where[: len(array)], pa.bool_())
     expected = [None if w is None or w else value for value, w in zip(array.to_pylist(), mask.to_pylist())]
     result = nulled(array, mask)

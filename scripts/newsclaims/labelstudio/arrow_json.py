@@ -164,7 +164,8 @@ def json_numbers(array: pa.Array) -> pa.Array:
 
 
 def nulled(array: pa.Array, where: pa.Array) -> pa.Array:
-    """``array`` with nulls where ``where`` holds (or is null); its values are not copied."""
+    """``array`` with nulls where ``where`` holds (or is null); its values are not copied,
+    unless the column starts at an offset into its buffers (a slice)."""
     if array.offset:
         return pc.if_else(where, pa.scalar(None, array.type), array)
     keep = pc.and_not(pc.is_valid(array), pc.fill_null(where, True))
