@@ -174,15 +174,16 @@ def _run(
     args = (str(staging), str(corpus.root), release)
     release_schemas(release)  # made once here, inherited by the forked workers
     jobs = plan_shards(files, tasks_per_shard)
-    first = next(jobs, None)
-    if first is None or first.tasks < next(shard_sizes(tasks_per_shard)):
-        # A first shard that is not full is the only one.
-        outcomes = [convert_shard(first, *args)] if first else []
+    # The first two shards are found before the workers are forked: a single shard is converted
+    # here, and forking, which holds up the scan, then delays neither of the first two.
+    first = list(itertools.islice(jobs, 2))
+    if len(first) <= 1:
+        outcomes = [convert_shard(first[0], *args)] if first else []
         if progress and outcomes:
             progress(outcomes[0].tasks)
         return outcomes
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in itertools.chain([first], jobs)]
+        submitted = [(job.tasks, pool.submit(convert_shard, job, *args)) for job in itertools.chain(first, jobs)]
         outcomes = []
         for tasks, future in submitted:
             outcomes.append(future.result())

@@ -18,7 +18,7 @@ import orjson
 from ..errors import ConversionError
 
 BLOCK_BYTES = 1 << 20
-"""Scanning in blocks of 1 MB is about 1.6x faster than in blocks of 8 MB (the scan's arrays
+"""Scanning in blocks of 1 MB is about 1.3x faster than in blocks of 8 MB (the scan's arrays
 stay in the CPU's caches), and the first tasks are found sooner."""
 _DELTA = np.zeros(256, dtype=np.int8)
 _DELTA[[ord("{"), ord("[")]] = 1
@@ -46,35 +46,61 @@ def export_files(paths: list[Path]) -> list[Path]:
 
 
 class _Scanner:
-    """Finds the ends of depth-1 objects in a growing buffer, carrying its state across blocks."""
+    """Finds the ends of depth-1 objects in a growing buffer, carrying its state across blocks.
+
+    The byte-wise steps write into work arrays kept from block to block: a fresh 1 MB array
+    for each step costs more in page faults than the step itself.
+    """
 
     def __init__(self) -> None:
         self.depth = 0
         self.in_string = False
+        self._work = np.zeros(0, dtype=np.uint8)
+        self._marks = np.zeros(0, dtype=bool)
+        self._quotes = np.zeros(0, dtype=bool)
+
+    def _buffers(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if len(self._work) < size:
+            self._work = np.empty(size, dtype=np.uint8)
+            self._marks = np.empty(size, dtype=bool)
+            self._quotes = np.empty(size, dtype=bool)
+        return self._work[:size], self._marks[:size], self._quotes[:size]
 
     def ends(self, buffer: bytearray, start: int) -> np.ndarray:
         """Offsets (in ``buffer``) of every '}' closing a top-level task in ``buffer[start:]``."""
         whole = np.frombuffer(buffer, dtype=np.uint8)
         block = whole[start:]
-        quotes = np.flatnonzero(block == _QUOTE)
-        if len(quotes):
-            before = quotes + (start - 1)
-            suspects = quotes[(before >= 0) & (whole[np.maximum(before, 0)] == _BACKSLASH)]
-            escaped = [q for q in suspects.tolist() if _escaped(buffer, start + q)]
-            if escaped:
-                quotes = np.setdiff1d(quotes, np.asarray(escaped), assume_unique=True)
-        brackets = np.flatnonzero(_is_bracket(block))
-        brackets = brackets[((np.searchsorted(quotes, brackets) + self.in_string) & 1) == 0]
-        depth = np.cumsum(_DELTA[block[brackets]], dtype=np.int32) + self.depth
+        if not len(block):
+            return np.zeros(0, dtype=np.intp)
+        work, marks, quotes = self._buffers(len(block))
+        np.equal(block, _QUOTE, out=quotes)
+        np.equal(block[:-1], _BACKSLASH, out=marks[1:])
+        marks[0] = start > 0 and whole[start - 1] == _BACKSLASH
+        np.logical_and(marks, quotes, out=marks)
+        for place in np.flatnonzero(marks).tolist():
+            if _escaped(buffer, start + place):
+                quotes[place] = False
+        _mark_brackets(block, work, marks)
+        brackets = np.flatnonzero(marks)
+        # Parity of the quotes before each bracket: the quotes between brackets, xor-ed, then accumulated.
+        before = np.bitwise_xor.accumulate(np.bitwise_xor.reduceat(quotes.view(np.uint8), np.concatenate(([0], brackets))))
+        if self.in_string:
+            before ^= 1
+        self.in_string = bool(before[-1])
+        brackets = brackets[before[:-1] == 0]
+        kinds = block[brackets]
+        depth = np.cumsum(_DELTA[kinds], dtype=np.int32) + self.depth
         if len(depth):
             self.depth = int(depth[-1])
-        self.in_string = bool((len(quotes) + self.in_string) & 1)
-        return brackets[(depth == 1) & (block[brackets] == _CLOSE)] + start
+        return brackets[(depth == 1) & (kinds == _CLOSE)] + start
 
 
-def _is_bracket(block: np.ndarray) -> np.ndarray:
-    """Where the bytes are '{', '}', '[' or ']': '[' and ']' are '{' and '}' less 0x20, and those two differ by 2."""
-    return ((block | 0x20) - np.uint8(0x7B)) & np.uint8(0xFD) == 0
+def _mark_brackets(block: np.ndarray, work: np.ndarray, marks: np.ndarray) -> None:
+    """Set ``marks`` where the bytes are '{', '}', '[' or ']': '[' and ']' are '{' and '}' less 0x20, and those two differ by 2."""
+    np.bitwise_or(block, 0x20, out=work)
+    np.subtract(work, 0x7B, out=work)
+    np.bitwise_and(work, 0xFD, out=work)
+    np.equal(work, 0, out=marks)
 
 
 def _escaped(buffer: bytearray, position: int) -> bool:
