@@ -20,14 +20,12 @@ from label_studio_sdk.core.api_error import ApiError
 from ..errors import NewsclaimsError
 from ..jsonio import write_json_array
 from ..store import Corpus
+from .access import KEY_VARIABLE, TIMEOUT_SECONDS, URL_VARIABLE
 from .collect import Collected, collect
 from .config import labeling_config_xml, read_labeling_config
 from .corpus_io import collected_into_corpus, corpus_lookup, corpus_tasks
 from .export import iter_tasks
 
-URL_VARIABLE = "LABEL_STUDIO_URL"
-KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
-TIMEOUT_SECONDS = 60.0
 IMPORT_BATCH = 200
 DOWNLOAD_ATTEMPTS = 3
 BACKOFF_SECONDS = 1.0

@@ -1,0 +1,28 @@
+"""The command line loads label-studio-sdk only for the commands that talk to a server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from newsclaims.cli import main
+from newsclaims.labelstudio.access import KEY_VARIABLE, URL_VARIABLE
+
+LOADED_SDK = "import sys; print(sorted(name for name in sys.modules if name.split('.')[0] == 'label_studio_sdk'))"
+
+
+def test_the_command_line_starts_without_label_studio_sdk():
+    code = f"from newsclaims.cli import build_parser; build_parser(); {LOADED_SDK}"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"
+
+
+@pytest.mark.parametrize("action", [["push"], ["pull"], ["export", "export.json"]])
+def test_a_server_command_loads_what_it_needs(tmp_path, monkeypatch, capsys, action: list[str]):
+    monkeypatch.delenv(URL_VARIABLE, raising=False)
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--corpus", str(tmp_path / "corpus"), "ls", action[0], "--project", "p", *action[1:]]) == 1
+    assert f"no Label Studio URL: pass --url or set {URL_VARIABLE}" in capsys.readouterr().err
