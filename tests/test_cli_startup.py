@@ -26,3 +26,13 @@ def test_a_server_command_loads_what_it_needs(tmp_path, monkeypatch, capsys, act
     monkeypatch.chdir(tmp_path)
     assert main(["--corpus", str(tmp_path / "corpus"), "ls", action[0], "--project", "p", *action[1:]]) == 1
     assert f"no Label Studio URL: pass --url or set {URL_VARIABLE}" in capsys.readouterr().err
+
+
+def test_studio_reaches_the_server_module(tmp_path, monkeypatch):
+    import newsclaims.labelstudio.studio as studio
+
+    calls = []
+    monkeypatch.setattr(studio, "run_studio", lambda *args: calls.append(args))
+    assert main(["--corpus", str(tmp_path / "corpus"), "studio", "--home", str(tmp_path / "home"), "--port", "8123", "--project", "p"]) == 0
+    corpus, home, port, project = calls[0]
+    assert (corpus.root, home, port, project) == (tmp_path / "corpus", tmp_path / "home", 8123, "p")
