@@ -96,17 +96,22 @@ class Template:
 
         A value may be a tuple of columns, written one after the other.
         """
-        columns = [v for value in values.values() for v in (value if isinstance(value, tuple) else (value,)) if not isinstance(v, str)]
+        columns = [column for value in values.values() for column in _each(value) if not isinstance(column, str)]
         length = len(columns[0])
         if any(column.null_count == length for column in columns if length):
             return pa.nulls(length, pa.string())
         pieces: list[Column] = [lead]
         for literal, name in zip(self.literals, self.holes):
             pieces.append(literal)
-            for value in values[name] if isinstance(values[name], tuple) else (values[name],):
+            for value in _each(values[name]):
                 pieces += ['"', value.body, '"'] if isinstance(value, Quoted) else [value]
         pieces.append(self.literals[-1])
         return pc.binary_join_element_wise(*_merged(pieces), "")
+
+
+def _each(value: Value | tuple[Value, ...]) -> tuple[Value, ...]:
+    """The columns of a template value: a tuple of them, or one."""
+    return value if isinstance(value, tuple) else (value,)
 
 
 def _merged(pieces: list[Column]) -> list[Column]:
