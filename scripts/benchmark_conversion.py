@@ -43,6 +43,11 @@ Methods:
   what ``load_dataset`` costs whatever the size. When SciPy is installed (the test extra brings
   it, through ``mlcroissant``), the first ``load_dataset`` of a process imports ``scipy.io``
   (about 0.1 s); that import is made before the clock starts, like every other import.
+- two bounds: ``pyarrow.parquet.read_table`` of our whole release (both configs) plus the write of
+  the tasks JSON our conversion produced (loaded before the clock starts), the least that any
+  Parquet -> tasks conversion does; and ``load_dataset`` of a one-row file of one integer,
+  what ``load_dataset`` costs whatever the file. They are printed as a share of the limits of
+  the targets they bound.
 
 The targets, checked at every N (peak RSS across the sizes), are printed as PASS/FAIL lines,
 and everything measured is written to ``DIR/results.json``. ``--quick`` runs N=1000 only, 3 runs.
@@ -189,6 +194,33 @@ dataset = datasets.load_dataset("parquet", data_files=[one], split="train", cach
 report(clock() - start, rows=dataset.num_rows)
 """
 
+READ_AND_WRITE = """
+import glob
+import pyarrow.dataset
+import pyarrow.parquet as pq
+hf, tasks, out = sys.argv[1:4]
+with open(tasks, "rb") as handle:
+    data = handle.read()
+start = clock()
+rows = sum(pq.read_table(path).num_rows for path in sorted(glob.glob(f"{hf}/*/*.parquet")))
+read = clock()
+with open(out, "wb") as handle:
+    handle.write(data)
+written = clock()
+report(written - start, read=read - start, write=written - read, rows=rows)
+"""
+
+LOAD_DATASET_MINIMAL = DATASETS_IMPORTS + """
+import pyarrow as pa
+import pyarrow.parquet as pq
+cache, scratch = sys.argv[1:3]
+one = f"{scratch}/one-int.parquet"
+pq.write_table(pa.table({"n": [1]}), one)
+start = clock()
+dataset = datasets.load_dataset("parquet", data_files=[one], split="train", cache_dir=cache)
+report(clock() - start, rows=dataset.num_rows)
+"""
+
 READ_TABLE = """
 import pyarrow.dataset
 import pyarrow.parquet as pq
@@ -290,6 +322,15 @@ def methods(timeout: float | None) -> list[Method]:
         Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()], inputs=_shards, needs=("ours_to_parquet",)),
         Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards(), inputs=_shards, needs=("ours_to_parquet",)),
         Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]], inputs=_shards, needs=("ours_to_parquet",)),
+        Method("load_dataset_minimal", "datasets.load_dataset of one integer (bound)", LOAD_DATASET_MINIMAL, lambda p, s: [str(s / "hf-cache"), str(s)], inputs=lambda p: []),
+        Method(
+            "read_and_write",
+            "read our Parquet + write tasks' bytes (bound)",
+            READ_AND_WRITE,
+            lambda p, s: [str(p.hf), str(p.tasks), str(s / "tasks.json")],
+            inputs=lambda p: [p.hf, p.tasks],
+            needs=("ours_to_parquet", "ours_to_tasks"),
+        ),
     ]
 
 
@@ -516,6 +557,25 @@ def size_targets(result: dict[str, Any], timeout: float | None) -> list[Target]:
     ]
 
 
+def bounds(result: dict[str, Any]) -> list[str]:
+    """How much of a target's limit the least possible work already takes, at one size.
+
+    Parquet -> tasks has to read the release and write the tasks' bytes, which the orjson
+    reference (it starts from tasks in memory) does not; ``load_dataset`` of any file costs
+    what it costs on a one-integer file before it reads a row.
+    """
+    m, n = result["measures"], result["n"]
+    lines = []
+    for bound, reference, factor, what in (
+        ("read_and_write", "orjson_write", 1.5, "Parquet->tasks: reading our Parquet and writing the finished tasks' bytes, with no conversion"),
+        ("load_dataset_minimal", "read_table", 2, "load_dataset: loading a one-integer file"),
+    ):
+        if bound in m and reference in m and m[bound].seconds is not None and m[reference].seconds is not None:
+            limit = factor * m[reference].seconds
+            lines.append(f"N={n}: {what} takes {m[bound].seconds:.3f}s, {m[bound].seconds / limit:.0%} of the limit ({factor:g}x {m[reference].seconds:.3f}s = {limit:.3f}s)")
+    return lines
+
+
 def memory_target(results: list[dict[str, Any]]) -> list[Target]:
     first, last = results[0], results[-1]
     if "ours_to_parquet_1w" not in first["measures"]:
@@ -529,7 +589,7 @@ def memory_target(results: list[dict[str, Any]]) -> list[Target]:
     return [Target(name, verdict, f"{large:.0f} MB / {small:.0f} MB = {ratio:.2f}x")]
 
 
-def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], targets: list[Target]) -> Path:
+def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], targets: list[Target], limits: list[str]) -> Path:
     path = out / "results.json"
     payload = {
         "command": sys.argv,
@@ -542,6 +602,7 @@ def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], tar
             for r in results
         ],
         "targets": [asdict(t) for t in targets],
+        "bounds": limits,
     }
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
@@ -604,7 +665,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets")
     for target in targets:
         print(f"{target.verdict:<9} {target.name}: {target.detail}")
-    print(f"\nresults: {save(args.out, args, results, targets)}")
+    limits = [line for r in results for line in bounds(r)]
+    if limits:
+        print("\nBounds: the share of a limit that the least possible work takes")
+        print("\n".join(limits))
+    print(f"\nresults: {save(args.out, args, results, targets, limits)}")
     failed = [m.label for r in results for m in r["measures"].values() if m.status.startswith("failed")]
     return 1 if failed else 0
 
