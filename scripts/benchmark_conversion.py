@@ -43,11 +43,14 @@ Methods:
   what ``load_dataset`` costs whatever the size. When SciPy is installed (the test extra brings
   it, through ``mlcroissant``), the first ``load_dataset`` of a process imports ``scipy.io``
   (about 0.1 s); that import is made before the clock starts, like every other import.
-- two bounds: ``pyarrow.parquet.read_table`` of our whole release (both configs) plus the write of
+- ``load_dataset`` of a one-row file of one integer: what it costs whatever the file's schema;
+- a bound: ``pyarrow.parquet.read_table`` of our whole release (both configs) plus the write of
   the tasks JSON our conversion produced (loaded before the clock starts), the least that any
-  Parquet -> tasks conversion does; and ``load_dataset`` of a one-row file of one integer,
-  what ``load_dataset`` costs whatever the file. They are printed as a share of the limits of
-  the targets they bound.
+  Parquet -> tasks conversion does.
+
+Under the targets, two bounds are printed as a share of the limit they bound: that last one,
+against 1.5x the orjson write; and ``load_dataset``'s fixed cost (one row) plus ``read_table``,
+against 2x ``read_table``, as ``load_dataset`` decodes the same Parquet before it writes its cache.
 
 The targets, checked at every N (peak RSS across the sizes), are printed as PASS/FAIL lines,
 and everything measured is written to ``DIR/results.json``. ``--quick`` runs N=1000 only, 3 runs.
@@ -322,7 +325,7 @@ def methods(timeout: float | None) -> list[Method]:
         Method("load_dataset", "datasets.load_dataset of our Parquet", LOAD_DATASET, lambda p, s: [str(s / "hf-cache"), *p.annotation_shards()], inputs=_shards, needs=("ours_to_parquet",)),
         Method("read_table", "pyarrow read_table of our Parquet", READ_TABLE, lambda p, s: p.annotation_shards(), inputs=_shards, needs=("ours_to_parquet",)),
         Method("load_dataset_one_row", "datasets.load_dataset of one row (its fixed cost)", LOAD_DATASET_ONE_ROW, lambda p, s: [str(s / "hf-cache"), str(s), p.annotation_shards()[0]], inputs=_shards, needs=("ours_to_parquet",)),
-        Method("load_dataset_minimal", "datasets.load_dataset of one integer (bound)", LOAD_DATASET_MINIMAL, lambda p, s: [str(s / "hf-cache"), str(s)], inputs=lambda p: []),
+        Method("load_dataset_minimal", "datasets.load_dataset of one integer", LOAD_DATASET_MINIMAL, lambda p, s: [str(s / "hf-cache"), str(s)], inputs=lambda p: []),
         Method(
             "read_and_write",
             "read our Parquet + write tasks' bytes (bound)",
@@ -561,18 +564,19 @@ def bounds(result: dict[str, Any]) -> list[str]:
     """How much of a target's limit the least possible work already takes, at one size.
 
     Parquet -> tasks has to read the release and write the tasks' bytes, which the orjson
-    reference (it starts from tasks in memory) does not; ``load_dataset`` of any file costs
-    what it costs on a one-integer file before it reads a row.
+    reference (it starts from tasks in memory) does not. ``load_dataset`` pays its fixed cost
+    for our schema (one row) and then decodes the same Parquet as ``read_table`` before it
+    writes its cache.
     """
     m, n = result["measures"], result["n"]
     lines = []
-    for bound, reference, factor, what in (
-        ("read_and_write", "orjson_write", 1.5, "Parquet->tasks: reading our Parquet and writing the finished tasks' bytes, with no conversion"),
-        ("load_dataset_minimal", "read_table", 2, "load_dataset: loading a one-integer file"),
+    for parts, reference, factor, what in (
+        (("read_and_write",), "orjson_write", 1.5, "Parquet->tasks: reading our Parquet and writing the finished tasks' bytes, with no conversion,"),
+        (("load_dataset_one_row", "read_table"), "read_table", 2, "load_dataset: its fixed cost (one row) plus read_table"),
     ):
-        if bound in m and reference in m and m[bound].seconds is not None and m[reference].seconds is not None:
-            limit = factor * m[reference].seconds
-            lines.append(f"N={n}: {what} takes {m[bound].seconds:.3f}s, {m[bound].seconds / limit:.0%} of the limit ({factor:g}x {m[reference].seconds:.3f}s = {limit:.3f}s)")
+        if all(key in m and m[key].seconds is not None for key in (*parts, reference)):
+            least, limit = sum(m[key].seconds for key in parts), factor * m[reference].seconds
+            lines.append(f"N={n}: {what} takes {least:.3f}s, {least / limit:.0%} of the limit ({factor:g}x {m[reference].seconds:.3f}s = {limit:.3f}s)")
     return lines
 
 
