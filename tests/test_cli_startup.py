@@ -1,4 +1,5 @@
-"""The command line loads label-studio-sdk only for the commands that talk to a server."""
+"""The command line loads label-studio-sdk only for the commands that talk to a server, and
+``datasets`` only for those that convert, build or write schemas."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ import pytest
 from newsclaims.cli import main
 from newsclaims.labelstudio.access import KEY_VARIABLE, URL_VARIABLE
 
-LOADED_SDK = "import sys; print(sorted(name for name in sys.modules if name.split('.')[0] == 'label_studio_sdk'))"
+HEAVY = ("label_studio_sdk", "datasets", "pyarrow")
+LOADED = f"import sys; print(sorted({{name.split('.')[0] for name in sys.modules}} & {set(HEAVY)!r}))"
 
 
-def test_the_command_line_starts_without_label_studio_sdk():
-    code = f"from newsclaims.cli import build_parser; build_parser(); {LOADED_SDK}"
+def test_the_command_line_starts_without_the_heavy_libraries():
+    code = f"from newsclaims.cli import build_parser; build_parser(); {LOADED}"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert found == "[]"
+
+
+def test_the_check_sees_a_heavy_library():
+    code = f"import datasets; {LOADED}"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "['datasets', 'pyarrow']"
 
 
 @pytest.mark.parametrize("action", [["push"], ["pull"], ["export", "export.json"]])
