@@ -2,7 +2,7 @@
 
 The commands that talk to a Label Studio server, and those that need ``datasets`` (``convert``,
 ``build``, ``schema``), import their modules when they run: with label-studio-sdk and
-``datasets`` loaded up front, every other command, and ``--help``, would start about 0.6 s later.
+``datasets`` loaded up front, every other command, and ``--help``, would start about 0.75 s later.
 """
 
 from __future__ import annotations
