@@ -22,14 +22,15 @@ from pydantic import Field, ValidationError
 
 from conftest import DATA, REPO
 from newsclaims.cli import main
-from newsclaims.convert import hf_to_labelstudio, labelstudio_to_hf
+from newsclaims.convert import _task_rows, hf_to_labelstudio, labelstudio_to_hf
 from newsclaims.errors import ConversionError
 from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
 from newsclaims.hf.features import config_features
 from newsclaims.hf.parquet_io import arrow_schema
-from newsclaims.hf.read import article_batches
+from newsclaims.hf.read import ReleaseTexts, article_batches
 from newsclaims.hf.rows import text_article_row
 from newsclaims.jsonio import write_json_chunks
+from newsclaims.labelstudio import arrow_tasks
 from newsclaims.labelstudio.tasks import sha256_text
 from newsclaims.model import AnnotationSet
 from newsclaims.store import Corpus
@@ -187,7 +188,22 @@ def test_many_batches_files_and_threads_give_the_same_bytes_as_one(tmp_path: Pat
     write_release(tmp_path / "three", articles, pq.read_table(tmp_path / "one" / "annotation_sets").to_pylist(), files=3)
     whole = written(tmp_path / "one", tmp_path / "one.json", workers=1)
     assert len(json.loads(whole)) == 9 and whole == reference_tasks(tmp_path / "one")
+    # One annotation per task and no prediction: the tasks are written without joining lists of sets first.
+    assert all(len(task["annotations"]) == 1 and "predictions" not in task for task in json.loads(whole))
     assert written(tmp_path / "three", tmp_path / "three.json", batch_rows=2, workers=3) == whole
+
+
+def test_a_task_with_a_null_value_is_an_error_not_a_task_left_out(tmp_path: Path, monkeypatch):
+    export = tmp_path / "export.json"
+    write_synthetic_export(export, 3, seed=5)
+    labelstudio_to_hf([export], tmp_path / "release", Corpus(tmp_path / "empty"))
+    batch = next(article_batches(tmp_path / "release"))
+    tasks, texts, _ = _task_rows(batch, ReleaseTexts(tmp_path / "release"), {}, [])
+    pieces = arrow_tasks.set_items(batch.rows)
+    broken = pa.array([None, *pieces[-1].to_pylist()[1:]], pa.string())
+    monkeypatch.setattr(arrow_tasks, "set_items", lambda sets: (*pieces[:-1], broken))
+    with pytest.raises(ValueError, match=rf"1 task\(s\) would be left out, first of articles \['{tasks[0].article_id}'\]"):
+        arrow_tasks.tasks_json(batch.rows, tasks, texts)
 
 
 def test_article_batches_go_on_across_files_and_never_split_an_article(tmp_path: Path):

@@ -128,15 +128,16 @@ def _merged(pieces: list[Column]) -> list[Column]:
 def json_strings(array: pa.Array) -> Quoted:
     """JSON string literals of a string column (null stays null), escaped exactly as orjson does.
 
-    Only the rows that need it are escaped, and only for the characters found: the usual
-    escapes by Arrow's kernels, outside the interpreter lock, and the rare rows with other
-    control characters by orjson itself.
+    Only the rows that need it are escaped (the whole column when most rows do, as article
+    texts with their line breaks: picking the rows out and putting them back would copy them
+    twice more), and only for the characters found: the usual escapes by Arrow's kernels,
+    outside the interpreter lock, and the rare rows with other control characters by orjson itself.
     """
     flagged, found = rows_with_bytes(array, _NEEDS_ESCAPE)
     count = int(np.count_nonzero(flagged))
     if not count:
         return Quoted(array)
-    whole = count == len(array)
+    whole = count * 2 > len(array)
     escaped = array if whole else array.filter(flagged)
     for character, escape in _ESCAPES:
         if found[ord(character)]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrow_bytes import text_bytes
 from ..vocab import SetKind
-from .arrow_json import NULL, Template, hole, json_bools, json_numbers, json_strings, nulled, quoted
+from .arrow_json import NULL, Column, Template, hole, json_bools, json_numbers, json_strings, nulled, quoted
 from .arrow_results import result_items
 from .tasks import PREDICTION_MODEL_VERSION
 
@@ -40,8 +41,8 @@ class TaskRows:
     predictions: list[int] = field(default_factory=list)
 
 
-def set_items(sets: pa.RecordBatch) -> pa.Array:
-    """Each set as the annotation or prediction Label Studio imports.
+def set_items(sets: pa.RecordBatch) -> tuple[Column, ...]:
+    """Each set as the annotation or prediction Label Studio imports, as pieces to be joined row by row.
 
     The ``result`` list is written once; what follows it differs between annotations and predictions.
     """
@@ -62,7 +63,7 @@ def set_items(sets: pa.RecordBatch) -> pa.Array:
     default = pc.binary_join_element_wise(_MODEL_VERSION_BEFORE, sets.column("set_id"), _MODEL_VERSION_AFTER, "")
     prediction_ends = _PREDICTION.fill("", model_version=json_strings(pc.coalesce(version, default)))
     ends = pc.if_else(pc.equal(kind, SetKind.PREDICTION.value), prediction_ends, annotation_ends)
-    return pc.binary_join_element_wise(_BEFORE_RESULT, *result_items(sets), ends, "")
+    return (_BEFORE_RESULT, *result_items(sets), ends)
 
 
 def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
@@ -77,6 +78,13 @@ def _lists(items: pa.Array, groups: list[list[int]]) -> pa.Array:
     return nulled(pc.binary_join(lists, ","), pc.equal(pc.list_value_length(lists), 0))
 
 
+def _one_annotation_each(tasks: list[TaskRows], sets: int) -> bool:
+    """Whether task ``i`` has set ``i`` as its one annotation and no prediction (each article has
+    one set, as in most releases): the sets' pieces then go into the tasks as they are, and no
+    list of sets is joined first, which saves two copies of every set's JSON."""
+    return len(tasks) == sets and all(task.annotations == [row] and not task.predictions for row, task in enumerate(tasks))
+
+
 def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> pa.Buffer:
     """The tasks' JSON texts joined with ",\\n" (the items of a JSON array, as :func:`newsclaims.jsonio.write_json_chunks` takes them).
 
@@ -84,14 +92,23 @@ def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> 
     """
     if [t.text for t in tasks] != list(range(len(texts))):
         raise ValueError("expected one text per task, in the tasks' order")
-    items = set_items(sets)
-    annotations = pc.fill_null(_lists(items, [t.annotations for t in tasks]), "")
-    predictions = _lists(items, [t.predictions for t in tasks])
+    pieces = set_items(sets)
+    if _one_annotation_each(tasks, sets.num_rows):
+        sets_json = pieces
+    else:
+        items = pc.binary_join_element_wise(*pieces, "")
+        annotations = pc.fill_null(_lists(items, [t.annotations for t in tasks]), "")
+        predictions = _lists(items, [t.predictions for t in tasks])
+        sets_json = (annotations, pc.fill_null(pc.binary_join_element_wise(_BEFORE_PREDICTIONS, predictions, ""), ""))
     values = {
         "text": json_strings(texts),
         "article_id": quoted(pa.array([t.article_id for t in tasks], pa.string())),
         "sha": quoted(pa.array([t.text_sha256 for t in tasks], pa.string())),
-        "annotations": (annotations, pc.fill_null(pc.binary_join_element_wise(_BEFORE_PREDICTIONS, predictions, ""), "")),
+        "annotations": sets_json,
     }
     leads = pa.array(["", *[",\n"] * (len(tasks) - 1)], pa.string()) if tasks else pa.array([], pa.string())
-    return text_bytes(_TASK.fill(leads, **values))
+    texts_json = _TASK.fill(leads, **values)
+    if texts_json.null_count:
+        missing = [tasks[row].article_id for row in np.flatnonzero(texts_json.is_null().to_numpy(zero_copy_only=False))[:3]]
+        raise ValueError(f"{texts_json.null_count} task(s) would be left out, first of articles {missing}: a value of theirs is null")
+    return text_bytes(texts_json)
