@@ -199,9 +199,9 @@ def test_a_task_with_a_null_value_is_an_error_not_a_task_left_out(tmp_path: Path
     labelstudio_to_hf([export], tmp_path / "release", Corpus(tmp_path / "empty"))
     batch = next(article_batches(tmp_path / "release"))
     tasks, texts, _ = _task_rows(batch, ReleaseTexts(tmp_path / "release"), {}, [])
-    pieces = arrow_tasks.set_items(batch.rows)
+    pieces = arrow_tasks.set_pieces(batch.rows)
     broken = pa.array([None, *pieces[-1].to_pylist()[1:]], pa.string())
-    monkeypatch.setattr(arrow_tasks, "set_items", lambda sets: (*pieces[:-1], broken))
+    monkeypatch.setattr(arrow_tasks, "set_pieces", lambda sets: (*pieces[:-1], broken))
     with pytest.raises(ValueError, match=rf"1 task\(s\) would be left out, first of articles \['{tasks[0].article_id}'\]"):
         arrow_tasks.tasks_json(batch.rows, tasks, texts)
 

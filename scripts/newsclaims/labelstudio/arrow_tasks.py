@@ -41,7 +41,7 @@ class TaskRows:
     predictions: list[int] = field(default_factory=list)
 
 
-def set_items(sets: pa.RecordBatch) -> tuple[Column, ...]:
+def set_pieces(sets: pa.RecordBatch) -> tuple[Column, ...]:
     """Each set as the annotation or prediction Label Studio imports, as pieces to be joined row by row.
 
     The ``result`` list is written once; what follows it differs between annotations and predictions.
@@ -92,7 +92,7 @@ def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> 
     """
     if [t.text for t in tasks] != list(range(len(texts))):
         raise ValueError("expected one text per task, in the tasks' order")
-    pieces = set_items(sets)
+    pieces = set_pieces(sets)
     if _one_annotation_each(tasks, sets.num_rows):
         sets_json = pieces
     else:
@@ -107,8 +107,8 @@ def tasks_json(sets: pa.RecordBatch, tasks: list[TaskRows], texts: pa.Array) -> 
         "annotations": sets_json,
     }
     leads = pa.array(["", *[",\n"] * (len(tasks) - 1)], pa.string()) if tasks else pa.array([], pa.string())
-    texts_json = _TASK.fill(leads, **values)
-    if texts_json.null_count:
-        missing = [tasks[row].article_id for row in np.flatnonzero(texts_json.is_null().to_numpy(zero_copy_only=False))[:3]]
-        raise ValueError(f"{texts_json.null_count} task(s) would be left out, first of articles {missing}: a value of theirs is null")
-    return text_bytes(texts_json)
+    task_json = _TASK.fill(leads, **values)
+    if task_json.null_count:
+        missing = [tasks[row].article_id for row in np.flatnonzero(task_json.is_null().to_numpy(zero_copy_only=False))[:3]]
+        raise ValueError(f"{task_json.null_count} task(s) would be left out, first of articles {missing}: a value of theirs is null")
+    return text_bytes(task_json)
