@@ -589,7 +589,7 @@ def memory_target(results: list[dict[str, Any]]) -> list[Target]:
     return [Target(name, verdict, f"{large:.0f} MB / {small:.0f} MB = {ratio:.2f}x")]
 
 
-def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], targets: list[Target], limits: list[str]) -> Path:
+def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], targets: list[Target], bound_lines: list[str]) -> Path:
     path = out / "results.json"
     payload = {
         "command": sys.argv,
@@ -602,7 +602,7 @@ def save(out: Path, args: argparse.Namespace, results: list[dict[str, Any]], tar
             for r in results
         ],
         "targets": [asdict(t) for t in targets],
-        "bounds": limits,
+        "bounds": bound_lines,
     }
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
@@ -665,11 +665,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets")
     for target in targets:
         print(f"{target.verdict:<9} {target.name}: {target.detail}")
-    limits = [line for r in results for line in bounds(r)]
-    if limits:
+    bound_lines = [line for r in results for line in bounds(r)]
+    if bound_lines:
         print("\nBounds: the share of a limit that the least possible work takes")
-        print("\n".join(limits))
-    print(f"\nresults: {save(args.out, args, results, targets, limits)}")
+        print("\n".join(bound_lines))
+    print(f"\nresults: {save(args.out, args, results, targets, bound_lines)}")
     failed = [m.label for r in results for m in r["measures"].values() if m.status.startswith("failed")]
     return 1 if failed else 0
 
