@@ -1,15 +1,18 @@
 """The command line loads label-studio-sdk only for the commands that talk to a server, and
-``datasets`` only for those that convert, build or write schemas."""
+``datasets`` only for those that write a release or schemas."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from newsclaims.cli import main
 from newsclaims.labelstudio.access import KEY_VARIABLE, URL_VARIABLE
+from release_helpers import copy_corpus
 
 HEAVY = ("label_studio_sdk", "datasets", "pyarrow")
 LOADED = f"import sys; print(sorted({{name.split('.')[0] for name in sys.modules}} & {set(HEAVY)!r}))"
@@ -24,6 +27,28 @@ def test_the_command_line_starts_without_the_heavy_libraries():
 def test_the_check_sees_a_heavy_library():
     code = f"import datasets; {LOADED}"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "['datasets', 'pyarrow']"
+
+
+def _loaded_after(corpus: Path, args: list[str]) -> list[str]:
+    """The heavy libraries loaded once ``newsclaims ARGS`` has run (and succeeded) in a fresh interpreter."""
+    code = f"from newsclaims.cli import main; assert main({['--corpus', str(corpus), *args]!r}) == 0; {LOADED}"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+def test_only_the_conversion_that_writes_a_release_loads_datasets(tmp_path):
+    corpus = copy_corpus(tmp_path, with_release=True)
+    release, tasks = corpus.parquet_dir, tmp_path / "tasks.json"
+    without = [
+        ["convert", "--from", "corpus", "--to", "labelstudio", str(tasks)],
+        ["convert", "--from", "hf", str(release), "--to", "labelstudio", str(tmp_path / "from-release.json")],
+        ["convert", "--from", "hf", str(release), "--to", "corpus"],
+        ["convert", "--from", "labelstudio", str(tasks), "--to", "corpus"],
+    ]
+    for args in without:
+        assert "datasets" not in _loaded_after(corpus.root, args), args
+    assert "datasets" in _loaded_after(corpus.root, ["convert", "--from", "labelstudio", str(tasks), "--to", "hf", str(tmp_path / "release")])
 
 
 @pytest.mark.parametrize("action", [["push"], ["pull"], ["export", "export.json"]])

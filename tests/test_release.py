@@ -21,7 +21,7 @@ from newsclaims.errors import ConversionError, CorpusInvalidError
 from newsclaims.hf import build as build_module
 from newsclaims.hf.build import build_release
 from newsclaims.hf.card import stale_docs
-from newsclaims.hf.features import CONFIGS, config_features
+from newsclaims.hf.features import CONFIGS, config_features, config_schema
 from newsclaims.hf.parquet_io import ShardLimits, read_metadata
 from newsclaims.model import SCHEMA_VERSION
 from newsclaims.release import RELEASE_VERSION
@@ -75,6 +75,13 @@ def test_every_file_carries_schema_release_and_features(path: Path):
     features = json.loads(schema.metadata[b"huggingface"])["info"]["features"]
     assert features == config_features()[path.parent.name].to_dict()
     assert schema.remove_metadata() == config_features()[path.parent.name].arrow_schema.remove_metadata()
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_the_schema_a_release_is_read_against_is_the_one_datasets_derives(config: str):
+    expected = config_features()[config].arrow_schema.remove_metadata()
+    assert config_schema(config).equals(expected, check_metadata=True)
+    assert [field.name for field in config_schema(config)] == list(config_features()[config])
 
 
 @pytest.mark.parametrize("config", CONFIGS)

@@ -1,102 +1,148 @@
-"""Hugging Face ``datasets.Features`` of every release config, derived from the typed models.
+"""The columns of every release config, derived from the typed models.
 
 Enum fields become string columns holding the label (never a ClassLabel integer), nested
-models become structs and lists of models ``datasets.List`` of structs.
+models become structs and lists of models lists of structs. The columns are described once,
+in plain terms (a scalar type's name, :class:`ListOf`, a dict for a struct), and given as
+``datasets.Features`` (what the files and their card carry) or as an Arrow schema (what a
+release is read against): reading a release does not import ``datasets``.
 """
 
 from __future__ import annotations
 
 import types
 import typing
+from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from typing import TYPE_CHECKING
 
-from datasets import Features, List, Value
+import pyarrow as pa
 from pydantic import BaseModel
 
 from ..model import AnnotationSet, ArticleRevision, Claim, Entity, Figure, Span
 
-CONFIGS = ("articles", "entities", "claims", "figures", "annotation_sets")
+if TYPE_CHECKING:
+    from datasets import Features
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: Column
+
+
+Column = str | ListOf | dict
+"""A scalar (its ``datasets.Value`` name), a list, or a struct of named columns."""
 
 _SCALARS = {str: "string", int: "int64", float: "float64", bool: "bool"}
 
 
-def feature_of(annotation: object):
-    """The datasets feature for one Python type annotation of the models."""
+def column_of(annotation: object) -> Column:
+    """The column for one Python type annotation of the models."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return feature_of(typing.get_args(annotation)[0])
+        return column_of(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(inner) != 1:
             raise TypeError(f"cannot map union {annotation!r} to one Arrow type")
-        return feature_of(inner[0])
+        return column_of(inner[0])
     if origin is list:
-        return List(feature_of(typing.get_args(annotation)[0]))
+        return ListOf(column_of(typing.get_args(annotation)[0]))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return model_features(annotation)
+        return model_columns(annotation)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return Value("string")
+        return "string"
     if annotation in _SCALARS:
-        return Value(_SCALARS[annotation])
+        return _SCALARS[annotation]
     raise TypeError(f"no Arrow type for {annotation!r}")
 
 
-def model_features(model: type[BaseModel], exclude: tuple[str, ...] = ()) -> dict:
-    return {name: feature_of(field.annotation) for name, field in model.model_fields.items() if name not in exclude}
+def model_columns(model: type[BaseModel], exclude: tuple[str, ...] = ()) -> dict:
+    return {name: column_of(field.annotation) for name, field in model.model_fields.items() if name not in exclude}
 
 
 def span_columns(prefix: str) -> dict:
     """A ``Span | None`` flattened into ``<prefix>_start``, ``<prefix>_end`` and ``<prefix>_text``."""
-    return {f"{prefix}_{name}": feature for name, feature in model_features(Span).items()}
+    return {f"{prefix}_{name}": column for name, column in model_columns(Span).items()}
 
 
-_KEY = {"article_id": Value("string"), "revision": Value("int64")}
+_KEY = {"article_id": "string", "revision": "int64"}
 
 
 def _ordered(first: tuple[str, ...], columns: dict) -> dict:
     return {**{name: columns[name] for name in first}, **{k: v for k, v in columns.items() if k not in first}}
 
 
-def entities_features() -> Features:
-    return Features({**_KEY, **_ordered(("id", "start", "end", "text"), model_features(Entity))})
+def entities_columns() -> dict:
+    return {**_KEY, **_ordered(("id", "start", "end", "text"), model_columns(Entity))}
 
 
-def figures_features() -> Features:
-    derived = {"claim_mode": Value("string"), "source_text": Value("string"), "source_entity_id": Value("string")}
-    return Features({**_KEY, **_ordered(("id", "start", "end", "text"), model_features(Figure)), **derived})
+def figures_columns() -> dict:
+    derived = {"claim_mode": "string", "source_text": "string", "source_entity_id": "string"}
+    return {**_KEY, **_ordered(("id", "start", "end", "text"), model_columns(Figure)), **derived}
 
 
-def claims_features() -> Features:
-    columns = model_features(Claim, exclude=("cue", "source"))
+def claims_columns() -> dict:
+    columns = model_columns(Claim, exclude=("cue", "source"))
     columns = _ordered(("id",), columns)
-    covering = {"start": Value("int64"), "end": Value("int64"), "text": Value("string")}
-    derived = {"source_entity_text": Value("string"), "figure_ids": List(Value("string"))}
-    return Features(
-        {**_KEY, "id": columns.pop("id"), **covering, **columns, **span_columns("cue"), **span_columns("source"), **derived}
-    )
+    covering = {"start": "int64", "end": "int64", "text": "string"}
+    derived = {"source_entity_text": "string", "figure_ids": ListOf("string")}
+    return {**_KEY, "id": columns.pop("id"), **covering, **columns, **span_columns("cue"), **span_columns("source"), **derived}
 
 
-def articles_features() -> Features:
-    metadata = model_features(ArticleRevision, exclude=("path",))
+def articles_columns() -> dict:
+    metadata = model_columns(ArticleRevision, exclude=("path",))
     metadata = _ordered(("article_id", "revision", "text_sha256"), metadata)
     gold = {
-        "gold_set_id": Value("string"),
-        "entities": List(model_features(Entity)),
-        "claims": List(model_features(Claim)),
-        "figures": List(model_features(Figure)),
+        "gold_set_id": "string",
+        "entities": ListOf(model_columns(Entity)),
+        "claims": ListOf(model_columns(Claim)),
+        "figures": ListOf(model_columns(Figure)),
     }
-    return Features({**metadata, "text": Value("string"), **gold})
+    return {**metadata, "text": "string", **gold}
 
 
-def annotation_sets_features() -> Features:
-    return Features({**_KEY, **model_features(AnnotationSet)})
+def annotation_sets_columns() -> dict:
+    return {**_KEY, **model_columns(AnnotationSet)}
+
+
+_CONFIG_COLUMNS = {
+    "articles": articles_columns,
+    "entities": entities_columns,
+    "claims": claims_columns,
+    "figures": figures_columns,
+    "annotation_sets": annotation_sets_columns,
+}
+CONFIGS = tuple(_CONFIG_COLUMNS)
 
 
 def config_features() -> dict[str, Features]:
-    return {
-        "articles": articles_features(),
-        "entities": entities_features(),
-        "claims": claims_features(),
-        "figures": figures_features(),
-        "annotation_sets": annotation_sets_features(),
-    }
+    """Each config's ``datasets.Features``."""
+    from datasets import Features, List, Value
+
+    def feature(column: Column):
+        if isinstance(column, ListOf):
+            return List(feature(column.item))
+        if isinstance(column, dict):
+            return {name: feature(inner) for name, inner in column.items()}
+        return Value(column)
+
+    return {config: Features(feature(columns())) for config, columns in _CONFIG_COLUMNS.items()}
+
+
+_ARROW_SCALARS = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+
+
+def _arrow_type(column: Column) -> pa.DataType:
+    if isinstance(column, ListOf):
+        return pa.list_(_arrow_type(column.item))
+    if isinstance(column, dict):
+        return pa.struct([pa.field(name, _arrow_type(inner)) for name, inner in column.items()])
+    return _ARROW_SCALARS[column]
+
+
+@cache
+def config_schema(config: str) -> pa.Schema:
+    """The Arrow schema of a config's files (without metadata), as ``datasets`` derives it from
+    :func:`config_features` (a test holds the two to each other)."""
+    return pa.schema([pa.field(name, _arrow_type(column)) for name, column in _CONFIG_COLUMNS[config]().items()])

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets import Features
 
 from ..errors import ConversionError
 from ..model import SCHEMA_VERSION
-from .features import config_features
+from .features import config_schema
+
+if TYPE_CHECKING:
+    from datasets import Features
 
 METADATA_KEY = b"newsclaims"
 WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": False, "write_statistics": True}
@@ -188,12 +189,6 @@ def check_schema(path: Path, found: pa.Schema, expected: pa.Schema) -> None:
         if name not in found.names or name not in expected.names or not found.field(name).equals(expected.field(name))
     ]
     raise ConversionError(f"{path}: [parquet-schema] the columns differ from this schema version's: {'; '.join(differences) or 'column order'}")
-
-
-@cache
-def config_schema(config: str) -> pa.Schema:
-    """The Arrow schema the models give a release config."""
-    return config_features()[config].arrow_schema
 
 
 def iter_batches(paths: list[Path], config: str, columns: list[str] | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[Path, pa.RecordBatch]]:
