@@ -18,23 +18,24 @@ HEAVY = ("label_studio_sdk", "datasets", "pyarrow")
 LOADED = f"import sys; print(sorted({{name.split('.')[0] for name in sys.modules}} & {set(HEAVY)!r}))"
 
 
-def test_the_command_line_starts_without_the_heavy_libraries():
-    code = f"from newsclaims.cli import build_parser; build_parser(); {LOADED}"
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert found == "[]"
-
-
-def test_the_check_sees_a_heavy_library():
-    code = f"import datasets; {LOADED}"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "['datasets', 'pyarrow']"
+def _loaded(code: str) -> list[str]:
+    """The heavy libraries loaded once ``code`` has run (and succeeded) in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", f"{code}; {LOADED}"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
 
 
 def _loaded_after(corpus: Path, args: list[str]) -> list[str]:
-    """The heavy libraries loaded once ``newsclaims ARGS`` has run (and succeeded) in a fresh interpreter."""
-    code = f"from newsclaims.cli import main; assert main({['--corpus', str(corpus), *args]!r}) == 0; {LOADED}"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    """The heavy libraries loaded once ``newsclaims ARGS`` has run and succeeded."""
+    return _loaded(f"from newsclaims.cli import main; assert main({['--corpus', str(corpus), *args]!r}) == 0")
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    assert _loaded("from newsclaims.cli import build_parser; build_parser()") == []
+
+
+def test_the_check_sees_a_heavy_library():
+    assert _loaded("import datasets") == ["datasets", "pyarrow"]
 
 
 def test_only_the_conversion_that_writes_a_release_loads_datasets(tmp_path):
