@@ -19,8 +19,7 @@ before it). The table of N gives:
 
 - ``median s``: the median of the work the child times itself, after its imports and set-up
   (``newsclaims convert`` is run through its CLI entry point ``newsclaims.cli.main``, with
-  what the command imports when it runs imported first: ``newsclaims.convert``, and
-  ``datasets`` for a conversion to Parquet, which gives the files their schemas);
+  what the command imports when it runs, ``newsclaims.convert``, imported first);
 - ``process s``: the median wall time of the whole child process, start-up and imports included;
 - ``MB/s`` and ``tasks/s``: the export's size (10^6 bytes) and task count over ``median s``;
 - ``peak RSS MB``: the largest ``ru_maxrss`` of the child over the runs (``os.wait4``);
@@ -109,25 +108,16 @@ def report(seconds, **parts):
     print(json.dumps({"seconds": seconds, "parts": parts}))
 """
 
-OURS_IMPORTS = """
+OURS = """
 import os
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 from newsclaims.cli import main
 import newsclaims.convert  # imported by the convert command when it runs: an import, not work
-"""
-
-OURS_RUN = """
 start = clock()
 code = main(sys.argv[1:])
 report(clock() - start)
 sys.exit(code)
 """
-
-OURS = OURS_IMPORTS + OURS_RUN
-
-OURS_TO_RELEASE = OURS_IMPORTS + """
-import datasets  # imported by a conversion to a release when it makes the files' schemas
-""" + OURS_RUN
 
 FLOOR = """
 import ijson.backends.yajl2_c as ijson
@@ -314,11 +304,11 @@ def _shards(paths: Paths) -> list[Path]:
 
 def methods(timeout: float | None) -> list[Method]:
     return [
-        Method("ours_to_parquet", "ours: export -> Parquet, all cores", OURS_TO_RELEASE, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}"), outputs=lambda p: [p.hf]),
+        Method("ours_to_parquet", "ours: export -> Parquet, all cores", OURS, _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}"), outputs=lambda p: [p.hf]),
         Method(
             "ours_to_parquet_1w",
             "ours: export -> Parquet, 1 process",
-            OURS_TO_RELEASE,
+            OURS,
             _cli("--corpus", "{empty_corpus}", "convert", "--from", "labelstudio", "{export}", "--to", "hf", "{hf}-1w", "--workers", "1"),
             outputs=lambda p: [Path(f"{p.hf}-1w")],
         ),

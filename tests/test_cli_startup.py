@@ -1,5 +1,6 @@
 """The command line loads label-studio-sdk only for the commands that talk to a server, and
-``datasets`` only for those that write a release or schemas."""
+``datasets`` only for ``build`` and ``schema``, which write its Features into the card,
+the Croissant file and ``schema/``."""
 
 from __future__ import annotations
 
@@ -38,18 +39,23 @@ def test_the_check_sees_a_heavy_library():
     assert _loaded("import datasets") == ["datasets", "pyarrow"]
 
 
-def test_only_the_conversion_that_writes_a_release_loads_datasets(tmp_path):
+def test_no_conversion_loads_datasets(tmp_path):
     corpus = copy_corpus(tmp_path, with_release=True)
     release, tasks = corpus.parquet_dir, tmp_path / "tasks.json"
-    without = [
+    conversions = [
         ["convert", "--from", "corpus", "--to", "labelstudio", str(tasks)],
+        ["convert", "--from", "labelstudio", str(tasks), "--to", "hf", str(tmp_path / "release")],
         ["convert", "--from", "hf", str(release), "--to", "labelstudio", str(tmp_path / "from-release.json")],
         ["convert", "--from", "hf", str(release), "--to", "corpus"],
         ["convert", "--from", "labelstudio", str(tasks), "--to", "corpus"],
     ]
-    for args in without:
+    for args in conversions:
         assert "datasets" not in _loaded_after(corpus.root, args), args
-    assert "datasets" in _loaded_after(corpus.root, ["convert", "--from", "labelstudio", str(tasks), "--to", "hf", str(tmp_path / "release")])
+
+
+def test_build_loads_datasets(tmp_path):
+    corpus = copy_corpus(tmp_path, with_release=True)
+    assert "datasets" in _loaded_after(corpus.root, ["build"])
 
 
 @pytest.mark.parametrize("action", [["push"], ["pull"], ["export", "export.json"]])

@@ -13,8 +13,7 @@ import pyarrow as pa
 from conftest import DATA, load_case
 from corpus_cases import build_case_corpus
 from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
-from newsclaims.hf.features import config_features
-from newsclaims.hf.parquet_io import arrow_schema
+from newsclaims.hf.parquet_io import release_schema
 from newsclaims.labelstudio.tasks import ConvertedTask, TaskProblem, task_to_sets
 from newsclaims.validate import Problem, validate_corpus
 
@@ -93,7 +92,7 @@ def test_sets_checked_column_wise_are_refused_exactly_when_the_models_refuse_the
     refused_by_models = {p.annotation for p in model_problems}
     assert checked.sets == [] and len(checked.records) == len(checked.labels) == len(validated.records) + len(refused_by_models)
     rows = [{"article_id": checked.article_id, "revision": None, **record} for record in checked.records]
-    table = pa.Table.from_pylist(rows, schema=arrow_schema(config_features()["annotation_sets"], "annotation_sets", "test"))
+    table = pa.Table.from_pylist(rows, schema=release_schema("annotation_sets", "test"))
     refused_by_columns = {checked.labels[p.row] for p in check_rows(table.to_batches()[0], SET_ROW_FIELDS)} if rows else set()
     assert refused_by_columns == refused_by_models
 

@@ -22,7 +22,7 @@ from newsclaims.hf import build as build_module
 from newsclaims.hf.build import build_release
 from newsclaims.hf.card import stale_docs
 from newsclaims.hf.features import CONFIGS, config_features, config_schema
-from newsclaims.hf.parquet_io import ShardLimits, read_metadata
+from newsclaims.hf.parquet_io import ShardLimits, read_metadata, release_schema
 from newsclaims.model import SCHEMA_VERSION
 from newsclaims.release import RELEASE_VERSION
 from newsclaims.store import Corpus
@@ -78,10 +78,14 @@ def test_every_file_carries_schema_release_and_features(path: Path):
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_the_schema_a_release_is_read_against_is_the_one_datasets_derives(config: str):
-    expected = config_features()[config].arrow_schema.remove_metadata()
-    assert config_schema(config).equals(expected, check_metadata=True)
+def test_the_schemas_made_without_datasets_are_the_ones_it_derives(config: str):
+    derived = config_features()[config].arrow_schema
+    assert config_schema(config).equals(derived.remove_metadata(), check_metadata=True)
     assert [field.name for field in config_schema(config)] == list(config_features()[config])
+    written = release_schema(config, "r")
+    assert written.remove_metadata().equals(derived.remove_metadata())
+    assert written.metadata[b"huggingface"] == derived.metadata[b"huggingface"]
+    assert json.loads(written.metadata[b"newsclaims"]) == {"schema_version": SCHEMA_VERSION, "release": "r", "config": config}
 
 
 @pytest.mark.parametrize("config", CONFIGS)

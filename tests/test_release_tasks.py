@@ -25,8 +25,7 @@ from newsclaims.cli import main
 from newsclaims.convert import _task_rows, hf_to_labelstudio, labelstudio_to_hf
 from newsclaims.errors import ConversionError
 from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
-from newsclaims.hf.features import config_features
-from newsclaims.hf.parquet_io import arrow_schema
+from newsclaims.hf.parquet_io import release_schema
 from newsclaims.hf.read import ReleaseTexts, article_batches
 from newsclaims.hf.rows import text_article_row
 from newsclaims.jsonio import write_json_chunks
@@ -159,9 +158,8 @@ def releases(draw) -> tuple[list[dict], list[dict]]:
 
 
 def write_release(folder: Path, articles: list[dict], sets: list[dict], files: int = 1) -> Path:
-    features = config_features()
     for name, rows in (("articles", articles), ("annotation_sets", sets)):
-        schema = arrow_schema(features[name], name, "test")
+        schema = release_schema(name, "test")
         (folder / name).mkdir(parents=True, exist_ok=True)
         size = max(1, -(-len(rows) // files))
         for index in range(files):
@@ -320,7 +318,7 @@ def mutated_rows(draw):
 @settings(max_examples=150, deadline=None)
 @given(mutated_rows())
 def test_column_checks_refuse_exactly_what_the_model_refuses(row):
-    schema = arrow_schema(config_features()["annotation_sets"], "annotation_sets", "test")
+    schema = release_schema("annotation_sets", "test")
     batch = pa.Table.from_pylist([row], schema=schema).to_batches()[0]
     found = check_rows(batch, SET_ROW_FIELDS)
     try:

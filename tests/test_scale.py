@@ -12,8 +12,7 @@ import pytest
 
 from conftest import REPO
 from newsclaims import ls_release
-from newsclaims.hf.features import config_features
-from newsclaims.hf.parquet_io import ShardWriter, arrow_schema
+from newsclaims.hf.parquet_io import ShardWriter, release_schema
 from newsclaims.labelstudio import export as export_reader
 from newsclaims.labelstudio.tasks import task_to_sets
 from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf, plan_shards
@@ -113,7 +112,7 @@ def test_streamed_release_equals_an_in_memory_conversion(export: Path, tmp_path:
     for task in json.loads(export.read_bytes()):
         converted = task_to_sets(task, lambda article_id: [])
         rows += [{"article_id": converted.article_id, "revision": None, **s.model_dump(mode="json")} for s in converted.sets]
-    expected = pa.Table.from_pylist(rows, schema=arrow_schema(config_features()["annotation_sets"], "annotation_sets", DEFAULT_RELEASE))
+    expected = pa.Table.from_pylist(rows, schema=release_schema("annotation_sets", DEFAULT_RELEASE))
     streamed = pa.concat_tables([pq.read_table(p) for p in files["annotation_sets"]])
     assert streamed.equals(expected)
 

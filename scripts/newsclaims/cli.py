@@ -1,9 +1,10 @@
 """The ``newsclaims`` command: parses options, prints, sets exit codes; the work is in the library.
 
-The commands that talk to a Label Studio server, and those that need ``datasets`` (a
-conversion to a release, ``build``, ``schema``), import their modules when they run: with
-label-studio-sdk and ``datasets`` loaded up front, every other command, and ``--help``, would
-start about 0.75 s later.
+The commands that talk to a Label Studio server, and those that need ``datasets`` (``build``
+and ``schema``, which write its Features into the card, the Croissant file and ``schema/``),
+import their modules when they run: with label-studio-sdk and ``datasets`` loaded up front,
+every other command, and ``--help``, would start about 0.75 s later. The conversions never
+load ``datasets``: Parquet files are written and read with schemas made by ``pyarrow`` alone.
 """
 
 from __future__ import annotations

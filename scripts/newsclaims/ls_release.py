@@ -25,8 +25,7 @@ import pyarrow as pa
 from .collector import collector_paused
 from .errors import ConversionError
 from .hf.checks import SET_ROW_FIELDS, check_rows
-from .hf.features import config_features
-from .hf.parquet_io import ShardWriter, arrow_schema, number_shards, write_empty_shard
+from .hf.parquet_io import ShardWriter, number_shards, release_schema, write_empty_shard
 from .hf.rows import text_article_row
 from .labelstudio.collect import Collected
 from .labelstudio.corpus_io import corpus_lookup
@@ -117,8 +116,7 @@ def convert_shard(job: ShardJob, staging: str, corpus_root: str, release: str) -
 @cache
 def release_schemas(release: str) -> dict[str, pa.Schema]:
     """The Arrow schema of each config, made once per process (and before the workers are forked)."""
-    features = config_features()
-    return {name: arrow_schema(features[name], name, release) for name in CONFIGS}
+    return {name: release_schema(name, release) for name in CONFIGS}
 
 
 def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release: str) -> ShardOutcome:

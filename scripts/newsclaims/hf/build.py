@@ -13,8 +13,8 @@ from ..store import Corpus
 from ..validate import ERROR, validate_corpus
 from ..release import ANNOTATION_LICENSE_URL, ANNOTATION_PROTOCOL, CITATION, DATA_COLLECTION, DESCRIPTION, LIMITATIONS, RELEASE_DATE, PRETTY_NAME
 from .croissant import CroissantInfo, write_croissant
-from .features import config_features
-from .parquet_io import ShardLimits, ShardWriter, arrow_schema
+from .features import CONFIGS, config_features
+from .parquet_io import ShardLimits, ShardWriter, release_schema
 from .rows import annotation_set_rows, article_row, claim_rows, entity_rows, figure_rows, gold_of
 
 BUILD_PREFIX = ".parquet-build-"
@@ -36,11 +36,7 @@ def _remove_leftovers(parent: Path) -> None:
 
 def write_release(corpus: Corpus, target: Path, release: str, limits: ShardLimits = ShardLimits(), progress: Callable[[int], None] | None = None) -> BuildResult:
     """Write every config of the release into ``target`` (a new, empty folder); ``progress(1)`` after each article revision."""
-    features = config_features()
-    writers = {
-        name: ShardWriter(target / name, arrow_schema(features[name], name, release), limits.for_config(name))
-        for name in features
-    }
+    writers = {name: ShardWriter(target / name, release_schema(name, release), limits.for_config(name)) for name in CONFIGS}
     records = sorted(corpus.load_manifest().articles, key=lambda r: (r.article_id, r.revision))
     by_sha = {r.text_sha256: r for r in records}
     loaded: dict[str, object] = {}

@@ -3,12 +3,14 @@
 Enum fields become string columns holding the label (never a ClassLabel integer), nested
 models become structs and lists of models lists of structs. The columns are described once,
 in plain terms (a scalar type's name, :class:`ListOf`, a dict for a struct), and given as
-``datasets.Features`` (what the files and their card carry) or as an Arrow schema (what a
-release is read against): reading a release does not import ``datasets``.
+``datasets.Features`` (for the card, the Croissant file and ``schema/``) or as an Arrow schema
+with the features' own metadata (what a release is written with and read against): reading
+or writing a release's Parquet does not import ``datasets``.
 """
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from dataclasses import dataclass
@@ -116,18 +118,27 @@ _CONFIG_COLUMNS = {
 CONFIGS = tuple(_CONFIG_COLUMNS)
 
 
+def _feature_dict(column: Column) -> dict:
+    """A column as ``Features.to_dict()`` gives it."""
+    if isinstance(column, ListOf):
+        return {"feature": _feature_dict(column.item), "_type": "List"}
+    if isinstance(column, dict):
+        return {name: _feature_dict(inner) for name, inner in column.items()}
+    return {"dtype": column, "_type": "Value"}
+
+
 def config_features() -> dict[str, Features]:
     """Each config's ``datasets.Features``."""
-    from datasets import Features, List, Value
+    from datasets import Features
 
-    def feature(column: Column):
-        if isinstance(column, ListOf):
-            return List(feature(column.item))
-        if isinstance(column, dict):
-            return {name: feature(inner) for name, inner in column.items()}
-        return Value(column)
+    return {config: Features.from_dict(_feature_dict(columns())) for config, columns in _CONFIG_COLUMNS.items()}
 
-    return {config: Features(feature(columns())) for config, columns in _CONFIG_COLUMNS.items()}
+
+@cache
+def features_metadata(config: str) -> bytes:
+    """The ``huggingface`` schema metadata of a config's files: the bytes ``datasets`` gives them
+    (``Features.arrow_schema``), made without it (a test holds the two to each other)."""
+    return json.dumps({"info": {"features": _feature_dict(_CONFIG_COLUMNS[config]())}}).encode()
 
 
 _ARROW_SCALARS = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}

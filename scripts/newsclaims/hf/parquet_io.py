@@ -9,17 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import ConversionError
 from ..model import SCHEMA_VERSION
-from .features import config_schema
-
-if TYPE_CHECKING:
-    from datasets import Features
+from .features import config_schema, features_metadata
 
 METADATA_KEY = b"newsclaims"
 WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": False, "write_statistics": True}
@@ -46,13 +43,11 @@ class ShardLimits:
         return getattr(self, config, self.flat)
 
 
-def arrow_schema(features: Features, config: str, release: str) -> pa.Schema:
-    schema = features.arrow_schema
-    metadata = dict(schema.metadata or {})
-    metadata[METADATA_KEY] = json.dumps(
-        {"schema_version": SCHEMA_VERSION, "release": release, "config": config}, sort_keys=True
-    ).encode()
-    return schema.with_metadata(metadata)
+def release_schema(config: str, release: str) -> pa.Schema:
+    """The schema a config's files are written with: its columns, its ``datasets`` Features and
+    the ``newsclaims`` metadata."""
+    ours = json.dumps({"schema_version": SCHEMA_VERSION, "release": release, "config": config}, sort_keys=True)
+    return config_schema(config).with_metadata({b"huggingface": features_metadata(config), METADATA_KEY: ours.encode()})
 
 
 def shard_name(index: int, count: int) -> str:
