@@ -3,9 +3,9 @@
 Enum fields become string columns holding the label (never a ClassLabel integer), nested
 models become structs and lists of models lists of structs. The columns are described once,
 in plain terms (a scalar type's name, :class:`ListOf`, a dict for a struct), and given as
-``datasets.Features`` (for the card, the Croissant file and ``schema/``) or as an Arrow schema
-with the features' own metadata (what a release is written with and read against): reading
-or writing a release's Parquet does not import ``datasets``.
+``datasets.Features`` (for the card, the Croissant file and ``schema/``), or as an Arrow schema
+and the bytes of the Features' schema metadata (what a release is written with and read
+against): reading or writing a release's Parquet does not import ``datasets``.
 """
 
 from __future__ import annotations
