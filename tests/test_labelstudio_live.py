@@ -36,6 +36,7 @@ def env(label_studio, monkeypatch):
 
 def test_push_twice_annotate_as_second_user_then_pull_gives_both_annotators(env, tmp_path: Path, capsys):
     corpus = copy_corpus(tmp_path)
+    original_gold = corpus.load_annotations(SEED_ID).gold()
     project = "newsclaims live round trip"
     assert main(["--corpus", str(corpus.root), "ls", "push", "--project", project]) == 0
     assert "created: 1 task(s) created" in capsys.readouterr().out
@@ -56,13 +57,11 @@ def test_push_twice_annotate_as_second_user_then_pull_gives_both_annotators(env,
     assert kinds == sorted([
         ("annotation", "annotator-live@example.com", False),
         ("annotation", "annotator-live@example.com", True),
-        ("annotation", env.admin_email, False),
         ("draft", "annotator-live@example.com", False),
         ("prediction", "", False),
     ])
     gold = sets["gold"]
-    ground_truth = next(s for s in from_server if s.label_studio.ground_truth)
-    assert content(ground_truth) == content(gold), "corpus -> Label Studio -> corpus must give the gold set back"
+    assert gold == original_gold and not gold.label_studio, "the pushed gold comes back as itself, not as a new set"
     second = next(s for s in from_server if s.annotator == "annotator-live@example.com" and s.kind is SetKind.ANNOTATION and not s.label_studio.was_cancelled)
     assert second.label_studio.completed_by == user_id and second.label_studio.lead_time == 42.5
 
@@ -79,16 +78,18 @@ def test_push_twice_annotate_as_second_user_then_pull_gives_both_annotators(env,
     assert {p.name: p.read_bytes() for p in corpus.annotation_paths()} == before, "pulling twice must change nothing"
 
 
-def test_push_as_predictions_comes_back_as_a_prediction(env, tmp_path: Path):
+def test_push_as_predictions_comes_back_as_the_gold_it_is(env, tmp_path: Path):
     corpus = copy_corpus(tmp_path)
+    before = corpus.annotation_path(SEED_ID).read_bytes()
     result = push(env.client, corpus, "newsclaims live predictions", as_predictions=True)
     assert (result.created, result.unchanged) == (1, 0)
+    [task] = project_tasks(env.client, result.project_id)
+    [prediction] = env.client.predictions.list(task=task.id)
+    assert prediction.model_version == "newsclaims-gold"
     pulled = pull(env.client, corpus, "newsclaims live predictions")
-    sets = [s for s in corpus.load_annotations(SEED_ID).sets if s.label_studio and s.label_studio.project_id == result.project_id]
-    [prediction] = sets
-    assert prediction.kind is SetKind.PREDICTION and prediction.label_studio.model_version == "newsclaims-gold"
-    assert content(prediction) == content(corpus.load_annotations(SEED_ID).gold())
-    assert pulled.collected.sets == 1
+    assert pulled.collected.sets == 1 and pulled.written == []
+    assert corpus.annotation_path(SEED_ID).read_bytes() == before
+    assert push(env.client, corpus, "newsclaims live predictions", as_predictions=True).sets_added == 0
 
 
 def test_export_to_parquet_to_tasks_to_import_to_export_keeps_everything(env, tmp_path: Path):
@@ -128,6 +129,7 @@ def test_export_to_parquet_to_tasks_to_import_to_export_keeps_everything(env, tm
     [original] = json.loads(export.read_text(encoding="utf-8"))
     [copied] = json.loads(again.read_text(encoding="utf-8"))
     assert copied["data"]["text"] == original["data"]["text"]
-    strip = lambda p: sorted(json.dumps({k: v for k, v in r.items() if k != "origin"}, sort_keys=True) for r in p["result"])
+    def strip(p):
+        return sorted(json.dumps({k: v for k, v in r.items() if k != "origin"}, sort_keys=True) for r in p["result"])
     assert [strip(p) for p in copied["predictions"]] == [strip(p) for p in original["predictions"]]
     assert [p["model_version"] for p in copied["predictions"]] == ["figure-finder-0.1"]

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from labelstudio_fixtures import LABEL_STUDIO_VENV, REPO
+from newsclaims.labelstudio.credentials import ACCESS_FILE
 from newsclaims.labelstudio.local import (
     HOST,
     LabelStudioServerError,
@@ -26,9 +28,7 @@ from newsclaims.labelstudio.local import (
     personal_access_token,
     port_in_use,
 )
-from newsclaims.labelstudio.studio import ADMIN_EMAIL, ADMIN_FILE, run_studio
-
-from labelstudio_fixtures import LABEL_STUDIO_VENV, REPO
+from newsclaims.labelstudio.studio import ADMIN_EMAIL, ADMIN_FILE, run_studio, token_works
 
 pytestmark = pytest.mark.labelstudio
 
@@ -52,10 +52,12 @@ def listening_addresses(port: int) -> list[str]:
 
 
 def written_files(home: Path) -> list[Path]:
-    """Every file under ``home`` except Label Studio's database and its virtual environment."""
+    """Every file under ``home`` except Label Studio's database, its virtual environment and
+    the access file, which is there to keep the token (readable by its owner only)."""
     return [
         path for path in home.rglob("*")
-        if path.is_file() and "label_studio.sqlite3" not in path.name and "venv" not in path.relative_to(home).parts
+        if path.is_file() and "label_studio.sqlite3" not in path.name and path.name != ACCESS_FILE
+        and "venv" not in path.relative_to(home).parts
     ]
 
 
@@ -157,9 +159,13 @@ def test_studio_pushes_the_corpus_and_stops_on_sigterm(studio_home, tmp_path):
         assert json.loads(admin_file.read_text()) == {"email": ADMIN_EMAIL, "password": session.admin_password}
         assert stat.S_IMODE(studio_home.stat().st_mode) == 0o700
 
-        # The printed login works, and the push's token was revoked (else this would get 409).
-        token = personal_access_token(session.url, ADMIN_EMAIL, session.admin_password, revoke_existing=False)
-        assert_no_token(studio_home, token)
+        # The push's token is kept for 'ls pull', readable by the owner only, and printed nowhere.
+        access = studio_home / ACCESS_FILE
+        assert stat.S_IMODE(access.stat().st_mode) == 0o600
+        stored = json.loads(access.read_text())
+        assert stored["url"] == session.url and token_works(session.url, stored["token"])
+        assert stored["token"] not in printed and str(access) in printed
+        assert_no_token(studio_home, stored["token"])
     finally:
         session.server.stop()
     assert not session.server.running and not port_in_use(port)
@@ -196,6 +202,7 @@ def test_studio_pushes_the_corpus_and_stops_on_sigterm(studio_home, tmp_path):
         assert command.returncode == 0, "".join(output)
         assert "Label Studio stopped" in "".join(output)
         assert not port_in_use(port)
+        assert json.loads(access.read_text()) == stored, "a working token is reused, not replaced"
     finally:
         if command.poll() is None:  # SIGTERM makes run_studio stop its server; kill is the last resort
             command.send_signal(signal.SIGTERM)

@@ -9,8 +9,8 @@ on their attributes: figure values and approximation, claim modes, sources and c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .model import AnnotationSet, Claim, Figure
 
@@ -24,7 +24,7 @@ class SpanCounts:
     exact: int = 0
     overlap: int = 0
 
-    def add(self, other: "SpanCounts") -> None:
+    def add(self, other: SpanCounts) -> None:
         self.a += other.a
         self.b += other.b
         self.exact += other.exact
@@ -92,8 +92,8 @@ class AgreementReport:
             for label, per in sorted(self.labels.get(layer, {}).items()):
                 lines.append(f"  {label:<20} {per.a:>4} {per.b:>5}    {pct(per.exact_f1)}      {pct(per.overlap_f1)}")
         lines += ["", "attribute (on matched items)      agreed / compared"]
-        for name, counts in self.attributes.items():
-            lines.append(f"{name:<32} {counts.agreed:>4} / {counts.compared:<4} {pct(counts.rate)}")
+        for name, attribute in self.attributes.items():
+            lines.append(f"{name:<32} {attribute.agreed:>4} / {attribute.compared:<4} {pct(attribute.rate)}")
         return "\n".join(lines)
 
 
@@ -119,7 +119,7 @@ def span_counts(a: list[LabelledSpan], b: list[LabelledSpan]) -> SpanCounts:
 
 
 def _multiset_intersection(a: Iterable, b: Iterable) -> int:
-    remaining = defaultdict(int)
+    remaining: defaultdict[Hashable, int] = defaultdict(int)
     for item in b:
         remaining[item] += 1
     count = 0
@@ -175,43 +175,59 @@ def _figure_values(figure: Figure) -> tuple:
     return (figure.value, figure.value_low, figure.value_high)
 
 
-def compare_sets(a: AnnotationSet, b: AnnotationSet, report: AgreementReport) -> None:
-    """Add the comparison of two sets of one article to ``report``."""
-    report.articles += 1
+def layer_counts(a: AnnotationSet, b: AnnotationSet) -> dict[str, SpanCounts]:
+    """Span counts of two sets of one article, per layer."""
     layers_a, layers_b = _layers(a), _layers(b)
-    for layer in layers_a:
-        report.layers[layer].add(span_counts(layers_a[layer], layers_b[layer]))
-        for label in sorted({s[2] for s in layers_a[layer] + layers_b[layer]}):
-            per_a = [s for s in layers_a[layer] if s[2] == label]
-            per_b = [s for s in layers_b[layer] if s[2] == label]
-            report.labels[layer][label].add(span_counts(per_a, per_b))
+    return {layer: span_counts(layers_a[layer], layers_b[layer]) for layer in layers_a}
 
+
+def attribute_values(a: AnnotationSet, b: AnnotationSet) -> Iterator[tuple[str, Hashable, Hashable]]:
+    """(attribute, value in a, value in b) for every attribute of every pair of matched items.
+
+    Items are matched by overlapping spans regardless of label, so a label change is an
+    attribute disagreement here; values are normalized as compared (unit case, words of
+    ``counted``, claims and sources by their offsets).
+    """
     figures_a = [(f.start, f.end, "") for f in a.figures]
     figures_b = [(f.start, f.end, "") for f in b.figures]
     for i, j in match_overlapping(figures_a, figures_b):
         fa, fb = a.figures[i], b.figures[j]
-        attributes = report.attributes
-        attributes["figure kind"].record(fa.kind == fb.kind)
-        attributes["figure approximation"].record(fa.approximation == fb.approximation)
-        attributes["figure value (value, low, high)"].record(_figure_values(fa) == _figure_values(fb))
-        attributes["figure unit"].record((fa.unit or "").lower() == (fb.unit or "").lower())
-        attributes["figure date value"].record((fa.date_value, fa.date_inferred) == (fb.date_value, fb.date_inferred))
-        attributes["figure counted (same words)"].record(_words(fa.counted) == _words(fb.counted))
-        attributes["figure claim (same content spans)"].record(_claim_key(fa.claim_id, a) == _claim_key(fb.claim_id, b))
+        yield "figure kind", fa.kind.value, fb.kind.value
+        yield "figure approximation", fa.approximation.value, fb.approximation.value
+        yield "figure value (value, low, high)", _figure_values(fa), _figure_values(fb)
+        yield "figure unit", (fa.unit or "").lower(), (fb.unit or "").lower()
+        yield "figure date value", (fa.date_value, tuple(fa.date_inferred)), (fb.date_value, tuple(fb.date_inferred))
+        yield "figure counted (same words)", tuple(_words(fa.counted)), tuple(_words(fb.counted))
+        yield "figure claim (same content spans)", _claim_key(fa.claim_id, a), _claim_key(fb.claim_id, b)
 
     entities_a = [(e.start, e.end, "") for e in a.entities]
     entities_b = [(e.start, e.end, "") for e in b.entities]
     for i, j in match_overlapping(entities_a, entities_b):
-        report.attributes["entity type"].record(a.entities[i].type == b.entities[j].type)
-        report.attributes["entity wikidata"].record(a.entities[i].wikidata == b.entities[j].wikidata)
+        ea, eb = a.entities[i], b.entities[j]
+        yield "entity type", ea.type.value, eb.type.value
+        yield "entity wikidata", ea.wikidata, eb.wikidata
 
     claims_a = [(c.content[0].start, c.content[-1].end, "") for c in a.claims]
     claims_b = [(c.content[0].start, c.content[-1].end, "") for c in b.claims]
     for i, j in match_overlapping(claims_a, claims_b):
         ca, cb = a.claims[i], b.claims[j]
-        report.attributes["claim mode"].record(ca.mode == cb.mode)
-        report.attributes["claim source"].record(_source_key(ca, a) == _source_key(cb, b))
-        report.attributes["claim cue"].record(_span_key(ca.cue) == _span_key(cb.cue))
+        yield "claim mode", ca.mode.value, cb.mode.value
+        yield "claim source", _source_key(ca, a), _source_key(cb, b)
+        yield "claim cue", _span_key(ca.cue), _span_key(cb.cue)
+
+
+def compare_sets(a: AnnotationSet, b: AnnotationSet, report: AgreementReport) -> None:
+    """Add the comparison of two sets of one article to ``report``."""
+    report.articles += 1
+    layers_a, layers_b = _layers(a), _layers(b)
+    for layer, counts in layer_counts(a, b).items():
+        report.layers[layer].add(counts)
+        for label in sorted({s[2] for s in layers_a[layer] + layers_b[layer]}):
+            per_a = [s for s in layers_a[layer] if s[2] == label]
+            per_b = [s for s in layers_b[layer] if s[2] == label]
+            report.labels[layer][label].add(span_counts(per_a, per_b))
+    for name, value_a, value_b in attribute_values(a, b):
+        report.attributes[name].record(value_a == value_b)
 
 
 def agreement(pairs: Iterable[tuple[AnnotationSet, AnnotationSet]], set_a: str, set_b: str) -> AgreementReport:

@@ -1,4 +1,4 @@
-"""Writing annotation files that came from elsewhere: merged, checked against the store, all or nothing."""
+"""Writing annotation files that came from elsewhere: checked against the store, all or nothing."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ def check_annotation_files(corpus: Corpus, files: list[AnnotationFile]) -> list[
     """Validate annotation files about to be written, exactly as ``newsclaims validate`` will read them."""
     manifest, texts, problems = check_manifest(corpus)
     problems = [p for p in problems if p.level == ERROR]
-    for annotations in files:
-        path = corpus.annotation_path(annotations.article_id)
-        problems += check_annotation_file(path, dump_annotation_file(annotations).encode("utf-8"), manifest, texts)
+    for annotation_file in files:
+        path = corpus.annotation_path(annotation_file.article_id)
+        problems += check_annotation_file(path, dump_annotation_file(annotation_file).encode("utf-8"), manifest, texts)
     return problems
 
 
@@ -28,24 +28,10 @@ def write_checked(corpus: Corpus, files: list[AnnotationFile], source: str) -> l
     return corpus.save_annotation_files(files)
 
 
-def _origin_key(aset: AnnotationSet) -> tuple:
-    origin = aset.label_studio
-    kind_order = {"annotation": 0, "draft": 1, "prediction": 2}.get(aset.kind.value, 3)
-    if origin is None:
-        return (1, 0, kind_order, 0, aset.set_id)
-    return (0, origin.project_id or 0, kind_order, origin.annotation_id or 0, aset.set_id)
-
-
-def merge_sets(corpus: Corpus, article_id: str, incoming: list[AnnotationSet], replaced_projects: set[int | None]) -> AnnotationFile:
-    """The article's file with every set of ``replaced_projects`` replaced by ``incoming``.
-
-    Sets made elsewhere (gold, annotation passes, other projects) stay as they are and where
-    they are; the incoming sets follow them, in project, kind and Label Studio id order.
-    """
+def changed_file(corpus: Corpus, article_id: str, sets: list[AnnotationSet]) -> AnnotationFile | None:
+    """The article's file with ``sets``, or None when the stored file already holds exactly these
+    sets (then it is left alone, byte for byte, whatever schema version it says)."""
     existing = corpus.load_annotations(article_id)
-    kept = [] if existing is None else [
-        s for s in existing.sets if s.label_studio is None or s.label_studio.project_id not in replaced_projects
-    ]
-    incoming_ids = {s.set_id for s in incoming}
-    kept = [s for s in kept if s.set_id not in incoming_ids]
-    return AnnotationFile(schema_version=SCHEMA_VERSION, article_id=article_id, sets=kept + sorted(incoming, key=_origin_key))
+    if existing is not None and existing.sets == sets:
+        return None
+    return AnnotationFile(schema_version=SCHEMA_VERSION, article_id=article_id, sets=sets)

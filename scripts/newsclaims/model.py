@@ -7,13 +7,23 @@ carries the text it covers (``text == article_text[start:end]``, checked by
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .vocab import Approximation, ClaimMode, DatePart, EntityType, FigureKind, SetKind
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+
+
+def schema_compatible(found: object) -> bool:
+    """Whether files of schema version ``found`` read as this version: same major, no newer minor."""
+    if not isinstance(found, str) or not re.fullmatch(r"\d+\.\d+\.\d+", found):
+        return False
+    ours, theirs = (tuple(int(p) for p in v.split(".")) for v in (SCHEMA_VERSION, found))
+    return theirs[0] == ours[0] and theirs[1] <= ours[1]
+
 
 Id = Annotated[
     str,
@@ -30,7 +40,7 @@ Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN, description="SHA-256 of th
 class Record(BaseModel):
     """Base of every record: unknown fields are an error, never dropped."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_default=True, allow_inf_nan=False)
 
 
 class Span(Record):
@@ -120,9 +130,25 @@ class AnnotationSet(Record):
     updated_at: str | None = Field(default=None, description="When it was last changed, ISO 8601.")
     article_sha256: Sha256 = Field(description="SHA-256 of the article revision this set annotates.")
     label_studio: LabelStudioOrigin | None = Field(default=None, description="Label Studio provenance, when it came from there.")
+    derived_from: list[Id] = Field(
+        default_factory=list,
+        description="Set ids of the article this set was made from (the passes of an adjudicated gold, the set an annotator corrected); a set derived from another is never an independent pass.",
+    )
+    reviewer: str | None = Field(default=None, description="Who reviewed the set and resolved its conflicts, when someone did.")
     entities: list[Entity] = Field(default_factory=list, description="Every entity mention, in text order.")
     claims: list[Claim] = Field(default_factory=list, description="Every claim, in the order of their first content span.")
     figures: list[Figure] = Field(default_factory=list, description="Every figure, in text order.")
+
+
+SET_FIELDS_OMITTED_WHEN_EMPTY = ("derived_from", "reviewer")
+"""Fields added in schema 1.1.0: left out of an annotation file while empty, so files of 1.0.0 keep their bytes."""
+
+
+def file_schema_version(sets: list[AnnotationSet]) -> str:
+    """The earliest schema version that holds ``sets``: what a writer declares, so that a file
+    with nothing of 1.1.0 in it reads as 1.0.0 and comes back from every conversion as it was."""
+    newer = any(s.derived_from or s.reviewer is not None or s.kind is SetKind.CANDIDATE for s in sets)
+    return SCHEMA_VERSION if newer else "1.0.0"
 
 
 class AnnotationFile(Record):

@@ -60,7 +60,8 @@ def _describe_figure(figure) -> str:
 
 def render_text(text: str, aset: AnnotationSet) -> str:
     """Each line of the article with its entities and figures marked inline, then its claims and figures."""
-    lines_out = [f"set {aset.set_id} ({aset.kind.value}) by {aset.annotator or '-'}: {len(aset.entities)} entities, {len(aset.claims)} claims, {len(aset.figures)} figures", "", f"legend: {ENTITY_OPEN}entity{ENTITY_CLOSE}TYPE  {FIGURE_OPEN}figure{FIGURE_CLOSE}kind", ""]
+    lines_out = [f"set {aset.set_id} ({aset.kind.value}) by {aset.annotator or '-'}: {len(aset.entities)} entities, {len(aset.claims)} claims, {len(aset.figures)} figures",
+        "", f"legend: {ENTITY_OPEN}entity{ENTITY_CLOSE}TYPE  {FIGURE_OPEN}figure{FIGURE_CLOSE}kind", ""]
     position = 0
     for number, line in enumerate(text.split("\n"), start=1):
         start, end = position, position + len(line)
@@ -76,14 +77,14 @@ def render_text(text: str, aset: AnnotationSet) -> str:
     return "\n".join(lines_out)
 
 
-def render_html(text: str, aset: AnnotationSet, title: str) -> str:
-    """A standalone page: entities and figures highlighted, claim content underlined, details on hover."""
+Mark = tuple[int, int, str, str]
+"""A highlighted stretch of text: start, end, CSS classes, hover text."""
+
+
+def marked_html(text: str, marks: list[Mark]) -> str:
+    """The escaped text with each mark as a ``<span>``, line breaks as ``<br>``."""
     events: dict[int, list[str]] = {}
     ends: dict[int, list[str]] = {}
-    marks = [(e.start, e.end, f"ent ent-{e.type.value}", f"{e.id} {e.type.value}") for e in aset.entities]
-    marks += [(f.start, f.end, "fig", _describe_figure(f).strip()) for f in aset.figures]
-    for claim in aset.claims:
-        marks += [(s.start, s.end, f"claim mode-{claim.mode.value}", _describe_claim(claim, aset).strip()) for s in claim.content]
     for start, end, css, tip in sorted(marks, key=lambda m: (m[0], -m[1])):
         events.setdefault(start, []).append(f'<span class="{css}" title="{html.escape(tip)}">')
         ends.setdefault(end, []).append("</span>")
@@ -93,6 +94,15 @@ def render_html(text: str, aset: AnnotationSet, title: str) -> str:
         body += events.get(offset, [])
         if offset < len(text):
             body.append("<br>\n" if text[offset] == "\n" else html.escape(text[offset]))
+    return "".join(body)
+
+
+def render_html(text: str, aset: AnnotationSet, title: str) -> str:
+    """A standalone page: entities and figures highlighted, claim content underlined, details on hover."""
+    marks = [(e.start, e.end, f"ent ent-{e.type.value}", f"{e.id} {e.type.value}") for e in aset.entities]
+    marks += [(f.start, f.end, "fig", _describe_figure(f).strip()) for f in aset.figures]
+    for claim in aset.claims:
+        marks += [(s.start, s.end, f"claim mode-{claim.mode.value}", _describe_claim(claim, aset).strip()) for s in claim.content]
     style = (
         "body{font:16px/1.9 Georgia,serif;max-width:48em;margin:2em auto}"
         ".ent{background:#dbeafe}.fig{background:#fde68a;font-weight:bold}"
@@ -102,5 +112,5 @@ def render_html(text: str, aset: AnnotationSet, title: str) -> str:
     return (
         f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title><style>{style}</style></head>"
         f"<body><h1>{html.escape(title)}</h1><p>Entities blue, figures yellow; claim content underlined: green indirect, red direct quote, "
-        f"purple mixed, grey unattributed. Hover for details.</p><p>{''.join(body)}</p></body></html>\n"
+        f"purple mixed, grey unattributed. Hover for details.</p><p>{marked_html(text, marks)}</p></body></html>\n"
     )

@@ -14,7 +14,7 @@ class DefinedEnum(str, Enum):
 
     definition: str
 
-    def __new__(cls, value: str, definition: str) -> "DefinedEnum":
+    def __new__(cls, value: str, definition: str) -> DefinedEnum:
         member = str.__new__(cls, value)
         member._value_ = value
         member.definition = definition
@@ -96,6 +96,10 @@ class SetKind(DefinedEnum):
     ANNOTATION = ("annotation", "One annotator's submitted annotation.")
     PREDICTION = ("prediction", "A machine pre-annotation, not reviewed.")
     DRAFT = ("draft", "An annotation saved but not submitted.")
+    CANDIDATE = (
+        "candidate",
+        "The items two or more passes agree on, awaiting a reviewer who resolves their conflicts; it becomes gold once reviewed.",
+    )
 
 
 class DatePart(DefinedEnum):

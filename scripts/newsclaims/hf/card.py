@@ -7,20 +7,20 @@ the text around it is hand-written and left alone.
 from __future__ import annotations
 
 import difflib
-import itertools
 import json
 import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..agreement import AgreementReport, agreement
+from ..corpus_agreement import CorpusAgreement, corpus_agreement
 from ..errors import NewsclaimsError
 from ..jsonio import atomic_write_text
 from ..model import SCHEMA_VERSION
+from ..release import CITATION_FILE, citation, citation_cff
+from ..release_version import ReleaseInfo, read_release
 from ..store import Corpus
 from ..summary import corpus_summary
-from ..vocab import SetKind
 
 
 def _markers(name: str) -> tuple[str, str]:
@@ -45,37 +45,39 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def annotation_pairs(corpus: Corpus) -> list[tuple[str, str]]:
-    """Pairs of submitted-annotation set ids that annotate the same article, in name order."""
-    pairs: set[tuple[str, str]] = set()
-    for record in corpus.latest_revisions():
-        annotations = corpus.load_annotations(record.article_id)
-        ids = sorted(s.set_id for s in annotations.sets if s.kind is SetKind.ANNOTATION) if annotations else []
-        pairs.update(itertools.combinations(ids, 2))
-    return sorted(pairs)
+def _interval_cell(interval: tuple[float, float] | None) -> str:
+    return "-" if interval is None else f"{100 * interval[0]:.1f}–{100 * interval[1]:.1f}"
 
 
-def agreement_reports(corpus: Corpus) -> list[AgreementReport]:
-    return [agreement(corpus.set_pairs(a, b), a, b) for a, b in annotation_pairs(corpus)]
+def _alpha_cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
-def _agreement_section(reports: list[AgreementReport]) -> list[str]:
-    if not reports:
+def _agreement_section(report: CorpusAgreement) -> list[str]:
+    """Agreement of independent passes only: never gold, a candidate, a prediction, a draft or a derived set."""
+    if not report.pairs:
         return ["No article has two independent annotation passes yet."]
-    out = []
-    for report in reports:
-        out += [
-            f"Agreement `{report.set_a}` vs `{report.set_b}` ({report.articles} article(s); `newsclaims agreement {report.set_a} {report.set_b}`):",
-            "",
-            _table(
-                ("layer", report.set_a, report.set_b, "exact F1 %", "overlap F1 %"),
-                [(layer, c.a, c.b, _pct(c.exact_f1), _pct(c.overlap_f1)) for layer, c in report.layers.items()],
-            ),
-            "",
-            _table(("attribute of matched items", "agreed", "compared", "%"), [(name, c.agreed, c.compared, _pct(c.rate)) for name, c in report.attributes.items()]),
-            "",
-        ]
-    return out
+    level = f"{100 * report.confidence:g} %"
+    return [
+        f"Agreement of independent annotation passes over {report.articles} article(s) with two or more independent passes "
+        f"({report.pairs} pair(s); `newsclaims agreement`). Gold, candidate, prediction, draft and derived sets are never counted. "
+        f"Span F1 is pooled over all pairs; intervals are {level} percentile bootstrap intervals over articles "
+        f"({report.resamples} resamples, seed {report.seed})" + ("." if report.articles >= 2 else "; a single article gives no interval."),
+        "",
+        _table(
+            ("layer", "spans (both sides)", "exact F1 %", f"exact F1 {level} interval", "overlap F1 %", f"overlap F1 {level} interval"),
+            [
+                (name, layer.counts.a + layer.counts.b, _pct(layer.counts.exact_f1), _interval_cell(layer.exact_interval), _pct(layer.counts.overlap_f1), _interval_cell(layer.overlap_interval))
+                for name, layer in report.layers.items()
+            ],
+        ),
+        "",
+        _table(
+            ("attribute of matched items", "agreed", "compared", "raw %", "Krippendorff's alpha (nominal)"),
+            [(name, a.agreed, a.compared, _pct(a.rate), _alpha_cell(a.alpha)) for name, a in report.attributes.items()],
+        ),
+        "",
+    ]
 
 
 def stats_block(corpus: Corpus, release: str) -> str:
@@ -105,7 +107,7 @@ def stats_block(corpus: Corpus, release: str) -> str:
         _table(("annotation set kind", "sets"), list(summary.sets_by_kind.items())),
         "",
     ]
-    return "\n".join(lines + _agreement_section(agreement_reports(corpus)))
+    return "\n".join(lines + _agreement_section(corpus_agreement(corpus)))
 
 
 def example_block(release_dir: Path) -> str:
@@ -116,11 +118,23 @@ def example_block(release_dir: Path) -> str:
     return "A row of the `figures` config:\n\n```json\n" + json.dumps(rows[0], indent=2, ensure_ascii=False) + "\n```"
 
 
+def _release_record(release_dir: Path) -> ReleaseInfo:
+    info = read_release(release_dir)
+    if info is None:
+        raise NewsclaimsError(f"{release_dir}: [release-missing] expected a release to cite, found none")
+    return info
+
+
+def citation_block(info: ReleaseInfo) -> str:
+    return "```bibtex\n" + citation(info.version, info.date) + "\n```"
+
+
 def rendered_docs(docs_dir: Path, corpus: Corpus, release_dir: Path, release: str) -> dict[Path, str]:
-    """README.md and DATASHEET.md with their generated blocks as the corpus and release make them."""
+    """README.md, DATASHEET.md (and CITATION.cff where there is one) as the corpus and release make them."""
     stats = stats_block(corpus, release)
+    info = _release_record(release_dir)
     blocks = {
-        docs_dir / "README.md": {"stats": stats, "example": example_block(release_dir)},
+        docs_dir / "README.md": {"stats": stats, "example": example_block(release_dir), "citation": citation_block(info)},
         docs_dir / "DATASHEET.md": {"stats": stats},
     }
     rendered = {}
@@ -129,6 +143,8 @@ def rendered_docs(docs_dir: Path, corpus: Corpus, release_dir: Path, release: st
         for name, content in contents.items():
             document = replace_block(document, name, content, str(path))
         rendered[path] = document
+    if (docs_dir / CITATION_FILE).exists():
+        rendered[docs_dir / CITATION_FILE] = citation_cff(info.version, info.date)
     return rendered
 
 

@@ -392,7 +392,7 @@ def personal_access_token(url: str, email: str, password: str, *, revoke_existin
     url = url.rstrip("/")
     email = email.lower()
     session = _login(url, email, password, timeout)
-    headers = {"X-CSRFToken": session.cookies.get("csrftoken", ""), "Referer": f"{url}/"}
+    headers = {"X-CSRFToken": session.cookies.get("csrftoken") or "", "Referer": f"{url}/"}
     try:
         response = session.post(f"{url}/api/token/", json={}, headers=headers, timeout=timeout)
         if response.status_code == 409 and revoke_existing:

@@ -1,9 +1,10 @@
 """``newsclaims studio``: a local Label Studio with the corpus in it, in one command.
 
 Everything lives under one home folder: ``venv/`` (Label Studio, installed on first use),
-``data/`` (its SQLite database and logs) and ``admin.json`` (the admin's email and
-password, readable by the owner only). The personal access token used to push the corpus
-is made anew on every run, kept in memory only and revoked once the push is done.
+``data/`` (its SQLite database and logs), ``admin.json`` (the admin's email and password)
+and ``access.json`` (the server's URL and the admin's personal access token, which ``ls
+push``, ``ls pull`` and ``ls export`` read), both readable by the owner only. The stored
+token is kept while it works; a revoked or expired one is replaced by a new one, stored.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ import json
 import os
 import secrets
 import signal
-import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
+from ..errors import NewsclaimsError
 from ..store import Corpus
+from .credentials import ACCESS_FILE, read_access_file, write_access_file, write_private_json
 from .local import HTTP_TIMEOUT, LS_VERSION, LabelStudioServerError, LocalServer, ServerAccess, ensure_installed, is_installed, personal_access_token
 from .sync import push
 
@@ -42,21 +44,6 @@ class StudioSession(ServerAccess):
     push_result: Any = field(repr=False)
 
 
-def _write_private_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to a file only its owner can read, atomically."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(obj, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def admin_credentials(home: Path) -> tuple[str, str, bool]:
     """(email, password, created) of the admin, from ``home/admin.json``; a new random
     password is made and stored there when the file does not exist yet."""
@@ -68,7 +55,7 @@ def admin_credentials(home: Path) -> tuple[str, str, bool]:
         except (ValueError, KeyError, TypeError) as exc:
             raise LabelStudioServerError(f"{path}: unreadable ({type(exc).__name__}); delete it to make a new admin password") from None
     password = secrets.token_urlsafe(18)
-    _write_private_json(path, {"email": ADMIN_EMAIL, "password": password})
+    write_private_json(path, {"email": ADMIN_EMAIL, "password": password})
     return ADMIN_EMAIL, password, True
 
 
@@ -90,21 +77,39 @@ def _wait_until_interrupted(server: LocalServer) -> None:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _push(server: LocalServer, corpus: Corpus, project_title: str) -> Any:
-    """Push with a personal access token made for the occasion and revoked right after.
-
-    A user has at most one valid token, so making one revokes any the admin made in the
-    browser; revoking ours afterwards leaves none valid, and the browser can make a new one.
-    """
-    token = personal_access_token(server.url, server.admin_email, server.admin_password)
-    client = LabelStudio(base_url=server.url, api_key=token, timeout=HTTP_TIMEOUT)
+def token_works(url: str, token: str, timeout: float = HTTP_TIMEOUT) -> bool:
+    """Whether the server gives an access token for ``token`` (a refresh): not revoked, not expired."""
     try:
-        return push(client, corpus, project_title, as_predictions=False)
-    finally:
-        try:
-            client.tokens.blacklist(refresh=token)
-        except (ApiError, httpx.HTTPError):
-            pass  # still valid: the next run revokes it
+        response = httpx.post(f"{url.rstrip('/')}/api/token/refresh/", json={"refresh": token}, timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    if response.status_code != 200:
+        return False
+    try:
+        return isinstance(response.json().get("access"), str)
+    except (ValueError, AttributeError):
+        return False
+
+
+def stored_token(server: LocalServer, home: Path) -> tuple[str, bool]:
+    """(a working token of the admin, whether it is new): the one in ``home/access.json``
+    when it still works, else a new one, stored there with the server's URL.
+
+    A user has at most one valid token: making one revokes the one the admin may have made in
+    the browser, so this happens only when the stored token no longer works.
+    """
+    path = Path(home) / ACCESS_FILE
+    try:
+        stored = read_access_file(path)
+    except NewsclaimsError:
+        stored = None
+    if stored is not None and token_works(server.url, stored.api_key):
+        if stored.url != server.url:
+            write_access_file(path, server.url, stored.api_key)
+        return stored.api_key, False
+    token = personal_access_token(server.url, server.admin_email, server.admin_password)
+    write_access_file(path, server.url, token)
+    return token, True
 
 
 def run_studio(
@@ -143,11 +148,13 @@ def run_studio(
     server.start()
     try:
         server.wait_healthy(health_timeout)
-        result = _push(server, corpus, project_title)
+        token, _ = stored_token(server, home)
+        result = push(LabelStudio(base_url=server.url, api_key=token, timeout=HTTP_TIMEOUT), corpus, project_title, as_predictions=False)
         project_url = f"{server.url}/projects/{result.project_id}/data"
         out(f"project {project_title!r}: {result.created} task(s) created, {result.updated} updated, {result.unchanged} unchanged")
         out(f"open {project_url}")
         out(f"log in as {email} with password {password}")
+        out(f"URL and access token for 'newsclaims ls push/pull' kept in {home / ACCESS_FILE} (readable by you only)")
         session = StudioSession(server=server, project_id=result.project_id, project_url=project_url, push_result=result)
         if not wait:
             return session
