@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from conftest import REPO
 from newsclaims.hf.read import annotation_files_from_release
-from newsclaims.labelstudio.tasks import release_task
+from newsclaims.labelstudio.tasks import task_of_sets
 from newsclaims.model import AnnotationSet
 from newsclaims.store import Corpus
 from newsclaims.vocab import SetKind
@@ -33,11 +33,11 @@ def reference_tasks(source: Path) -> bytes:
     """The tasks file the model path writes for a release."""
     texts = {(r["article_id"], r["text_sha256"]): r["text"] for r in pq.read_table(source / "articles").to_pylist()}
     items = []
-    for annotations in annotation_files_from_release(source):
+    for annotation_file in annotation_files_from_release(source):
         by_sha: dict[str, list[AnnotationSet]] = defaultdict(list)
-        for aset in annotations.sets:
+        for aset in annotation_file.sets:
             by_sha[aset.article_sha256].append(aset)
         for sha, sets in by_sha.items():
-            task = release_task(annotations.article_id, texts[(annotations.article_id, sha)], sha, [s for s in sets if s.kind is not SetKind.DRAFT])
+            task = task_of_sets(annotation_file.article_id, texts[(annotation_file.article_id, sha)], sha, [s for s in sets if s.kind is not SetKind.DRAFT])
             items.append(orjson.dumps(task))
     return b"[" + b"".join((b"\n" if i == 0 else b",\n") + item for i, item in enumerate(items)) + b"\n]\n"

@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from newsclaims.arrow_bytes import rows_with_bytes
+from newsclaims.columnar.utf8 import rows_with_bytes
 
 PIECES = ["a", " ", "é", "🙂", '"', "\\", "\n", "\r\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "ÿ"]
 VALUES = st.lists(st.none() | st.lists(st.sampled_from(PIECES), max_size=6).map("".join), max_size=12)

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from newsclaims.labelstudio.arrow_json import Template, hole, json_strings, nulled
+from newsclaims.columnar.json_text import Template, hole, json_strings, nulled
 
 PIECES = ["a", " ", "é", "🙂", '"', "\\", "\n", "\r\n", "\t", "\x00", "\x1f", "\x7f", "\u2028"]
 VALUES = st.lists(st.none() | st.lists(st.sampled_from(PIECES), max_size=5).map("".join), min_size=1, max_size=10)
@@ -26,7 +26,7 @@ def test_a_template_filled_with_strings_is_what_orjson_writes(names, notes, cut)
     names, notes = names[: min(len(names), len(notes))], notes[: min(len(names), len(notes))]
     template = Template.of({"name": hole("name"), "tags": [hole("note"), "fixed"]})
     filled = template.fill("", name=json_strings(_sliced(names, cut)), note=json_strings(_sliced(notes, cut))).to_pylist()
-    expected = [None if name is None or note is None else orjson.dumps({"name": name, "tags": [note, "fixed"]}).decode() for name, note in zip(names, notes)]
+    expected = [None if name is None or note is None else orjson.dumps({"name": name, "tags": [note, "fixed"]}).decode() for name, note in zip(names, notes, strict=True)]
     assert filled == expected
 
 
@@ -39,7 +39,7 @@ def test_nulled_makes_nulls_where_asked_and_keeps_every_other_value(values, wher
         array = pc.binary_join_element_wise(array, "!", "")
     assert (array.offset > 0) == (kind == "at an offset")
     mask = pa.array(where[: len(array)], pa.bool_())
-    expected = [None if w is None or w else value for value, w in zip(array.to_pylist(), mask.to_pylist())]
+    expected = [None if w is None or w else value for value, w in zip(array.to_pylist(), mask.to_pylist(), strict=True)]
     result = nulled(array, mask)
     result.validate(full=True)
     assert result.to_pylist() == expected

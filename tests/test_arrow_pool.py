@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from newsclaims.arrow_pool import default_pool
+from newsclaims.columnar.memory_pool import default_pool
 
 
 def _built_with(name: str) -> bool:

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from newsclaims.collector import collector_paused
+from newsclaims.columnar.collector import collector_paused
 
 
 @pytest.mark.parametrize("enabled_before", [True, False])

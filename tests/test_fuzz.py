@@ -5,16 +5,16 @@ from __future__ import annotations
 import copy
 import json
 
+import numpy as np
+import pyarrow as pa
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-import pyarrow as pa
-
 from conftest import DATA, load_case
 from corpus_cases import build_case_corpus
-from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
+from newsclaims.columnar.checks import check_set_rows
 from newsclaims.hf.parquet_io import release_schema
-from newsclaims.labelstudio.tasks import ConvertedTask, TaskProblem, task_to_sets
+from newsclaims.labelstudio.tasks import ConvertedTask, task_to_sets
 from newsclaims.validate import Problem, validate_corpus
 
 TASK = json.loads((DATA / "labelstudio" / "valid-second-annotator.json").read_text(encoding="utf-8"))[0]
@@ -67,7 +67,7 @@ def mutated(draw, document):
 def test_importer_reports_problems_and_never_crashes(task):
     converted = task_to_sets(task, lambda article_id: [])
     if isinstance(converted, list):
-        assert converted and all(isinstance(p, TaskProblem) for p in converted)
+        assert converted and all(isinstance(p, Problem) for p in converted)
         return
     assert isinstance(converted, ConvertedTask)
     for problem in converted.problems:
@@ -93,7 +93,7 @@ def test_sets_checked_column_wise_are_refused_exactly_when_the_models_refuse_the
     assert checked.sets == [] and len(checked.records) == len(checked.labels) == len(validated.records) + len(refused_by_models)
     rows = [{"article_id": checked.article_id, "revision": None, **record} for record in checked.records]
     table = pa.Table.from_pylist(rows, schema=release_schema("annotation_sets", "test"))
-    refused_by_columns = {checked.labels[p.row] for p in check_rows(table.to_batches()[0], SET_ROW_FIELDS)} if rows else set()
+    refused_by_columns = {checked.labels[row] for row, _ in check_set_rows(table.to_batches()[0], [checked.text], np.zeros(len(rows), dtype=np.int64))} if rows else set()
     assert refused_by_columns == refused_by_models
 
 
@@ -105,7 +105,7 @@ def test_a_region_id_the_models_refuse_is_refused_column_wise_too():
             if result.get(key) == first:
                 result[key] = "not an id"
     test_sets_checked_column_wise_are_refused_exactly_when_the_models_refuse_them.hypothesis.inner_test(task)
-    assert any(p.error_id == "region-invalid" for p in task_to_sets(task, lambda article_id: []).problems)
+    assert any(p.error_id == "value-pattern" for p in task_to_sets(task, lambda article_id: []).problems)
 
 
 @seed(20261125)

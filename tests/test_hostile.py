@@ -16,7 +16,6 @@ from corpus_cases import build_case_corpus
 from newsclaims.convert import hf_to_corpus, hf_to_labelstudio
 from newsclaims.hf.build import build_release
 from newsclaims.labelstudio.results import results_to_layers, set_to_results
-from newsclaims.release import RELEASE_VERSION
 from newsclaims.store import Corpus
 from newsclaims.validate import ERROR, validate_corpus
 from release_helpers import reference_tasks
@@ -44,12 +43,13 @@ def test_hostile_case(path: Path, tmp_path: Path):
             results = json.loads(json.dumps(set_to_results(aset.entities, aset.claims, aset.figures), ensure_ascii=False))
             layers = results_to_layers(results, text)
             assert layers.problems == []
-            dump = lambda items: [item.model_dump(mode="json") for item in items]
+            def dump(items):
+                return [item.model_dump(mode="json") for item in items]
             assert sorted(layers.entities, key=lambda e: e["id"]) == sorted(dump(aset.entities), key=lambda e: e["id"])
             assert layers.claims == dump(aset.claims)
             assert layers.figures == dump(sorted(aset.figures, key=lambda f: (f.start, f.end, f.id)))
     before = {p.name: p.read_bytes() for p in corpus.annotation_paths()}
-    build_release(corpus, RELEASE_VERSION)
+    build_release(corpus)
     hf_to_labelstudio(corpus.parquet_dir, tmp_path / "tasks.json")
     assert (tmp_path / "tasks.json").read_bytes() == reference_tasks(corpus.parquet_dir)
     for p in corpus.annotation_paths():

@@ -139,8 +139,8 @@ def test_each_hostile_export_is_refused_with_its_error_and_nothing_written(path:
         problems = json.loads(report.read_text(encoding="utf-8"))["problems"]
         assert {p["error_id"] for p in problems if p["level"] == "error"} == {expected}
         assert all(str(p["task_id"]) == "1" for p in problems)
-        region_cases = {"unknown-label", "relation-dangling", "attribute-missing", "region-labels", "claim-part-orphan", "span-out-of-range",
-                        "region-offsets-invalid", "unknown-label-tag", "unsupported-result", "attribute-misplaced", "unknown-choice", "region-extra-unsupported"}
+        region_cases = {"value-vocabulary", "dangling-reference", "value-missing", "region-labels", "claim-part-orphan", "span-out-of-range",
+                        "region-offsets-invalid", "unknown-label-tag", "unsupported-result", "attribute-misplaced", "region-extra-unsupported"}
         if expected in region_cases:
             assert all(p["region_id"] and p["annotation"] == "annotation=2" for p in problems if p["level"] == "error")
 
@@ -199,13 +199,16 @@ def test_offline_round_trip_of_random_spans(sample, data):
     text, spans = sample
     entities = [Entity(id=f"e{i}", type=data.draw(st.sampled_from(list(EntityType))), **s.model_dump()) for i, s in enumerate(spans)]
     content = spans[0]
-    part = lambda s: ClaimSpan(**s.model_dump())
+    def part(s):
+        return ClaimSpan(**s.model_dump())
     claims = [Claim(id="c0", mode="indirect", content=[part(content)] + [part(s) for s in spans[1:2]], cue=part(spans[-1]), source=part(spans[0]), source_entity_id="e0")]
-    figures = [Figure(id=f"f{i}", kind="count", approximation="about", value=float(i) + 0.5, unit="km & <m>", counted="people \"killed\"", claim_id="c0", **s.model_dump()) for i, s in enumerate(spans[:3])]
+    figures = [Figure(id=f"f{i}", kind="count", approximation="about", value=float(i) + 0.5, unit="km & <m>",
+        counted="people \"killed\"", claim_id="c0", **s.model_dump()) for i, s in enumerate(spans[:3])]
     results = json.loads(json.dumps(set_to_results(entities, claims, figures), ensure_ascii=False))
     layers = results_to_layers(results, text)
     assert layers.problems == []
-    order = lambda items: sorted(items, key=lambda x: (x.content[0].start, x.content[0].end, x.id) if isinstance(x, Claim) else (x.start, x.end, x.id))
+    def order(items):
+        return sorted(items, key=lambda x: (x.content[0].start, x.content[0].end, x.id) if isinstance(x, Claim) else (x.start, x.end, x.id))
     assert (layers.entities, layers.claims, layers.figures) == dumped(order(entities), claims, order(figures))
     for entity in layers.entities:
         assert text[entity["start"]:entity["end"]] == entity["text"]

@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO
-from newsclaims import ls_release
+from newsclaims import ls_to_parquet
 from newsclaims.hf.parquet_io import ShardWriter, release_schema
 from newsclaims.labelstudio import export as export_reader
 from newsclaims.labelstudio.tasks import task_to_sets
-from newsclaims.ls_release import DEFAULT_RELEASE, labelstudio_to_hf, plan_shards
+from newsclaims.ls_to_parquet import NOT_A_RELEASE, labelstudio_to_hf, plan_shards
 from newsclaims.store import Corpus
 from newsclaims.synthetic import write_synthetic_export
 
@@ -57,7 +57,7 @@ def test_shards_follow_the_tasks_across_files_one_piece_per_file(tmp_path: Path,
     for index, count in enumerate(counts):
         files.append(tmp_path / f"export-{index}.json")
         files[-1].write_text(json.dumps([{"n": index * 1000 + n} for n in range(count)], indent=1), encoding="utf-8")
-    monkeypatch.setattr(ls_release, "task_spans", lambda path: export_reader.task_spans(path, block_bytes=256))
+    monkeypatch.setattr(ls_to_parquet, "task_spans", lambda path: export_reader.task_spans(path, block_bytes=256))
     jobs = list(plan_shards(files))
     assert [job.tasks for job in jobs] == [250, 500, 180]
     assert [[Path(path).name for path, _ in job.pieces] for job in jobs] == [["export-0.json"], ["export-0.json", "export-1.json", "export-2.json"], ["export-2.json"]]
@@ -71,7 +71,7 @@ def test_a_config_without_rows_gets_one_empty_shard_with_its_schema(tmp_path: Pa
     files, collected = labelstudio_to_hf([export], tmp_path / "release", Corpus(tmp_path / "empty"))
     assert collected.errors == [] and collected.tasks == 1
     assert [p.name for p in files["annotation_sets"]] == ["train-00000-of-00001.parquet"]
-    expected = ls_release.release_schemas(DEFAULT_RELEASE)["annotation_sets"]
+    expected = ls_to_parquet.config_schemas(NOT_A_RELEASE)["annotation_sets"]
     empty = pq.read_table(files["annotation_sets"][0])
     assert empty.num_rows == 0 and empty.schema.equals(expected) and empty.schema.metadata == expected.metadata
     assert pq.read_table(files["articles"]).column("text").to_pylist() == ["No sets here."]
@@ -112,7 +112,7 @@ def test_streamed_release_equals_an_in_memory_conversion(export: Path, tmp_path:
     for task in json.loads(export.read_bytes()):
         converted = task_to_sets(task, lambda article_id: [])
         rows += [{"article_id": converted.article_id, "revision": None, **s.model_dump(mode="json")} for s in converted.sets]
-    expected = pa.Table.from_pylist(rows, schema=release_schema("annotation_sets", DEFAULT_RELEASE))
+    expected = pa.Table.from_pylist(rows, schema=release_schema("annotation_sets", NOT_A_RELEASE))
     streamed = pa.concat_tables([pq.read_table(p) for p in files["annotation_sets"]])
     assert streamed.equals(expected)
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from newsclaims.hf.span_texts import ArticleTexts, span_faults
+from newsclaims.columnar.span_texts import ArticleTexts, span_faults
 
 PIECES = ["a", "Z", " ", "é", "e\u0301", "🙂", "👩‍👩‍👧", "שלום", "\r\n", "\x00", '"', "\\", "€"]
 TEXTS = st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), min_size=1, max_size=4)
@@ -41,7 +41,7 @@ def test_span_faults_agree_with_python_slicing(case, sliced_from):
     array = pa.array(["skipped"] * sliced_from + texts, pa.string()).slice(sliced_from)
     out_of_range, mismatch = _faults(texts, spans, array)
     expected_out = [not 0 <= start <= end <= len(texts[article]) for article, start, end, _ in spans]
-    expected_mismatch = [not out and texts[article][start:end] != text for (article, start, end, text), out in zip(spans, expected_out)]
+    expected_mismatch = [not out and texts[article][start:end] != text for (article, start, end, text), out in zip(spans, expected_out, strict=True)]
     assert (out_of_range, mismatch) == (expected_out, expected_mismatch)
 
 

@@ -54,7 +54,7 @@ def test_same_bytes_under_another_id_is_a_duplicate(tmp_path: Path):
 @pytest.mark.parametrize(
     "data",
     [
-        "line one\r\nline two\r\n".encode(),
+        b"line one\r\nline two\r\n",
         "tab\there\rlone CR\u2028sep".encode(),
         "Ukraine 🇺🇦 👩‍👩‍👧 e\u0301 \u05e9\u05dc\u05d5\u05dd <b>Acme</b> & Co".encode(),
         "\ufeffwith a byte order mark".encode(),
@@ -96,5 +96,10 @@ def test_cli_add_reports_each_outcome(tmp_path: Path, capsys):
 def test_cli_add_refuses_a_bad_date(tmp_path: Path, capsys):
     article = tmp_path / "a.txt"
     article.write_bytes(b"Lavrov said.")
-    assert main(["--corpus", str(tmp_path / "c"), "add", str(article), "--id", "a", "--published", "16/03/2022"]) == 1
-    assert "[metadata-invalid]" in capsys.readouterr().err
+    for date in ("16/03/2022", "2022-13-45"):
+        with pytest.raises(SystemExit) as exited:
+            main(["--corpus", str(tmp_path / "c"), "add", str(article), "--id", "a", "--published", date])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert "--published" in err and "YYYY-MM-DD" in err and repr(date) in err
+    assert not (tmp_path / "c" / "manifest.json").exists()

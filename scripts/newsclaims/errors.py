@@ -19,6 +19,10 @@ class AnnotationError(NewsclaimsError):
     """An annotation file or set is not valid."""
 
 
+class AdjudicationError(NewsclaimsError):
+    """Adjudication cannot run as asked (an unknown rule, an invalid pass)."""
+
+
 class ConversionError(NewsclaimsError):
     """A conversion met input it cannot convert without losing something.
 

@@ -1,4 +1,9 @@
-"""Canonical JSON and atomic writes: the only way files of the corpus are written."""
+"""Canonical JSON and atomic writes of single files.
+
+Files of a corpus are written through :meth:`newsclaims.store.Corpus.writing`, which
+publishes several together; a full disk or a read-only folder is one line
+(:class:`~newsclaims.locks.WriteError`), never a half-written file.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import os
 import queue
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
+
+from .locks import locked, write_error
 
 
 def canonical_json(obj: Any) -> str:
@@ -21,8 +29,11 @@ def canonical_json(obj: Any) -> str:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(exc, path.parent) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -30,8 +41,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(exc, path.parent) from None
         raise
 
 
@@ -56,22 +69,28 @@ def write_json_chunks(path: Path, chunks: Iterable[tuple[int, Any]]) -> int:
     making the next chunks goes on while the disk takes the last ones.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, path.parent) from None
     staging = path.with_name(f".{path.name}.partial")
     count = 0
-    try:
-        with _BackgroundWriter(staging) as out:
-            out.write(b"[")
-            for items, data in chunks:
-                if not items:
-                    continue
-                out.write(b"\n" if count == 0 else b",\n")
-                out.write(data)
-                count += items
-            out.write(b"\n]\n")
-        os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
+    with locked(path.with_name(f".{path.name}.lock"), path):
+        try:
+            with _BackgroundWriter(staging) as out:
+                out.write(b"[")
+                for items, data in chunks:
+                    if not items:
+                        continue
+                    out.write(b"\n" if count == 0 else b",\n")
+                    out.write(data)
+                    count += items
+                out.write(b"\n]\n")
+            os.replace(staging, path)
+        except OSError as exc:
+            raise write_error(exc, path.parent) from None
+        finally:
+            staging.unlink(missing_ok=True)
     return count
 
 
@@ -100,7 +119,7 @@ class _BackgroundWriter:
             raise self.error
         self.queue.put(data)
 
-    def __enter__(self) -> "_BackgroundWriter":
+    def __enter__(self) -> _BackgroundWriter:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -25,14 +25,14 @@ Nothing is dropped, and a set in which nothing moves is left exactly as it is.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .annotation_file import dump_annotation_file
 from .corpus_writer import check_annotation_files
 from .errors import AnnotationError, CorpusInvalidError
 from .model import AnnotationFile, AnnotationSet, Claim, ClaimSpan, Entity, Figure, Span
 from .store import Corpus
-from .validate import ERROR, Problem, claim_spans
+from .validate import ERROR, Problem, claim_spans, read_annotation_file
 
 CONTEXT = 32
 LAYERS = ("entity", "claim", "figure")
@@ -158,7 +158,7 @@ Key = tuple[str, str]
 
 
 def _spans(item: Item) -> list[tuple[str, Span]]:
-    return claim_spans(item) if isinstance(item, Claim) else [("", item)]
+    return list(claim_spans(item)) if isinstance(item, Claim) else [("", item)]
 
 
 def _references(aset: AnnotationSet) -> list[tuple[Key, Key]]:
@@ -172,7 +172,10 @@ def _references(aset: AnnotationSet) -> list[tuple[Key, Key]]:
     return edges
 
 
-def _moved(span: Span, start: int) -> Span:
+AnySpan = TypeVar("AnySpan", bound=Span)
+
+
+def _moved(span: AnySpan, start: int) -> AnySpan:
     return span.model_copy(update={"start": start, "end": start + len(span.text)})
 
 
@@ -183,7 +186,7 @@ def _moved_claim(claim: Claim, new_starts: dict[tuple[Key, str], int]) -> Claim:
         return None if span is None else _moved(span, new_starts[(key, name)])
 
     names = [name for name, _ in claim_spans(claim)]
-    content = [_moved(span, new_starts[(key, name)]) for name, span in zip(names, claim.content)]
+    content = [_moved(span, new_starts[(key, name)]) for name, span in zip(names, claim.content, strict=False)]
     return claim.model_copy(update={"content": content, "cue": part("cue", claim.cue), "source": part("source", claim.source)})
 
 
@@ -266,9 +269,9 @@ def reanchor(corpus: Corpus, article_id: str, dry_run: bool = False) -> Reanchor
     latest = corpus.latest(article_id)
     path = corpus.annotation_path(article_id)
     report = ReanchorReport(article_id=article_id, latest_revision=latest.revision, path=str(path))
-    annotations = corpus.load_annotations(article_id)
-    if annotations is None:
+    if not path.exists():
         return report
+    annotations = read_annotation_file(path)
     new_text = corpus.read_text(latest)
     texts: dict[str, str] = {}
     taken = {s.set_id for s in annotations.sets}

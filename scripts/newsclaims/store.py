@@ -3,6 +3,11 @@
 Each revision of an article is one immutable file holding its exact bytes
 (``corpus/articles/<article_id>/r<revision>.txt``); ``corpus/manifest.json`` lists every
 revision with its SHA-256 and metadata. Nothing here ever rewrites an article file.
+
+The store is a boundary: every path it reads or writes resolves inside the corpus folder
+(no absolute path, no ``..``, no link leading out). Its writers hold the corpus's lock and
+publish all their files or none (:mod:`.publish`); opening a corpus finishes, or removes,
+what a killed writer left.
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .annotation_file import dump_annotation_file
-from .errors import ArticleError, DuplicateArticleError
-from .jsonio import atomic_write_bytes, write_canonical_json
+from .errors import AnnotationError, ArticleError, DuplicateArticleError
+from .jsonio import canonical_json
 from .model import SCHEMA_VERSION, AnnotationFile, AnnotationSet, ArticleRevision, Manifest
+from .publish import Publication, fault_point, publishing, recover_abandoned
+
+PLACE = "newsclaims"
+"""The name of the corpus's lock file and workspace: ``.newsclaims.lock``, ``.newsclaims.publish/``."""
+OUTSIDE = "path-outside-corpus"
 
 METADATA_FIELDS = ("title", "publisher", "url", "published", "published_inferred", "language", "rights", "note")
 
@@ -38,6 +48,30 @@ def decode_article(data: bytes, source: str) -> str:
         ) from None
 
 
+class OutsideCorpusError(ArticleError):
+    """A path of the store leads out of the corpus folder."""
+
+
+def outside_reason(root: Path, relative: str | Path) -> str | None:
+    """Why ``root/relative`` is not inside ``root`` (absolute, climbing out, a link out), or None when it is."""
+    parts = Path(relative).parts
+    if os.path.isabs(relative) or not parts:
+        return "an absolute path" if parts else "an empty path"
+    if ".." in parts:
+        return "a path climbing out with '..'"
+    resolved = (Path(root) / relative).resolve()
+    if not resolved.is_relative_to(Path(root).resolve()):
+        return f"a link to {resolved}"
+    return None
+
+
+def first_error(exc: ValidationError) -> str:
+    """A model's validation error in one line: how many problems, and the first with its place."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top)"
+    return f"{exc.error_count()} problem(s), first at {where}: {first['msg']} (found {str(first.get('input'))[:60]!r})"
+
+
 class AddStatus(str, Enum):
     ADDED = "added"
     UNCHANGED = "unchanged"
@@ -55,6 +89,20 @@ class Corpus:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        recover_abandoned(self.root, PLACE)
+
+    def writing(self):
+        """A context holding the corpus's lock, yielding a :class:`~.publish.Publication` of paths
+        relative to the corpus, published together when the block ends."""
+        return publishing(self.root, PLACE, f"{self.root}/")
+
+    def inside(self, relative: str | Path, source: str | Path | None = None, article_id: str | None = None) -> Path:
+        """``root/relative``, refused unless it resolves inside the corpus folder."""
+        reason = outside_reason(self.root, relative)
+        if reason is not None:
+            where = f" article={article_id}" if article_id else ""
+            raise OutsideCorpusError(f"{source or self.root}:{where} [{OUTSIDE}] expected a path inside {self.root}, found {str(relative)!r}, {reason}")
+        return self.root / relative
 
     @property
     def articles_dir(self) -> Path:
@@ -86,11 +134,16 @@ class Corpus:
         try:
             return Manifest.model_validate_json(self.manifest_path.read_bytes())
         except ValidationError as exc:
-            raise ArticleError(f"{self.manifest_path}: [manifest-invalid] {exc}") from None
+            raise ArticleError(f"{self.manifest_path}: [manifest-invalid] expected a manifest, found {first_error(exc)}") from None
 
     def save_manifest(self, manifest: Manifest) -> None:
+        with self.writing() as publication:
+            self._stage_manifest(publication, manifest)
+
+    def _stage_manifest(self, publication: Publication, manifest: Manifest) -> None:
         manifest.articles.sort(key=lambda r: (r.article_id, r.revision))
-        write_canonical_json(self.manifest_path, manifest.model_dump(mode="json"))
+        self.inside("manifest.json")
+        publication.write_bytes("manifest.json", canonical_json(manifest.model_dump(mode="json")).encode("utf-8"))
 
     def revisions(self, article_id: str) -> list[ArticleRevision]:
         return [r for r in self.load_manifest().articles if r.article_id == article_id]
@@ -112,10 +165,10 @@ class Corpus:
         return next((r for r in self.load_manifest().articles if r.text_sha256 == sha), None)
 
     def read_bytes(self, record: ArticleRevision) -> bytes:
-        return (self.root / record.path).read_bytes()
+        return self.inside(record.path, self.manifest_path, record.article_id).read_bytes()
 
     def read_text(self, record: ArticleRevision) -> str:
-        path = self.root / record.path
+        path = self.inside(record.path, self.manifest_path, record.article_id)
         data = path.read_bytes()
         if sha256_hex(data) != record.text_sha256:
             raise ArticleError(
@@ -139,6 +192,10 @@ class Corpus:
         text = decode_article(data, source)
         if not text:
             raise ArticleError(f"{source}: [article-empty] expected some text, found an empty file")
+        with self.writing() as publication:
+            return self._add(publication, data, article_id, source, text, metadata)
+
+    def _add(self, publication: Publication, data: bytes, article_id: str, source: str, text: str, metadata: dict) -> AddResult:
         sha = sha256_hex(data)
         manifest = self.load_manifest()
         same_bytes = [r for r in manifest.articles if r.text_sha256 == sha]
@@ -170,13 +227,14 @@ class Corpus:
                 **carried,
             )
         except ValidationError as exc:
-            raise ArticleError(f"{source}: article={article_id} [metadata-invalid] {exc}") from None
-        target = self.root / relative
-        if target.exists():
+            raise ArticleError(f"{source}: article={article_id} [metadata-invalid] {first_error(exc)}") from None
+        target = self.inside(relative, source, article_id)
+        if os.path.lexists(target):
             raise ArticleError(f"{target}: [article-file-exists] a revision file is never overwritten")
-        atomic_write_bytes(target, data)
+        publication.write_bytes(relative, data)
         manifest.articles.append(record)
-        self.save_manifest(manifest)
+        self._stage_manifest(publication, manifest)
+        fault_point("add:staged")
         return AddResult(AddStatus.NEW_REVISION if previous else AddStatus.ADDED, record)
 
     # -- annotations --------------------------------------------------------------------
@@ -201,29 +259,29 @@ class Corpus:
         return pairs
 
     def load_annotations(self, article_id: str) -> AnnotationFile | None:
+        """The article's annotation file, or None; a file that does not parse is one line naming it."""
         path = self.annotation_path(article_id)
-        if not path.exists():
+        if not os.path.lexists(path):
             return None
-        return AnnotationFile.model_validate_json(path.read_bytes())
+        self.inside(path.relative_to(self.root), path, article_id)
+        try:
+            return AnnotationFile.model_validate_json(path.read_bytes())
+        except ValidationError as exc:
+            raise AnnotationError(
+                f"{path}: article={article_id} [annotation-file-invalid] expected an annotation file, found {first_error(exc)}; run 'newsclaims validate'"
+            ) from None
 
     def save_annotation_files(self, files: list[AnnotationFile]) -> list[Path]:
-        """Write several annotation files as one step: all are staged first, then renamed into place."""
-        staged: list[tuple[Path, Path]] = []
-        try:
+        """Write several annotation files as one step: all of them or, killed at any instant, none."""
+        targets: list[Path] = []
+        with self.writing() as publication:
             for annotations in files:
-                target = self.annotation_path(annotations.article_id)
-                stage = target.with_name(f".{target.name}.staged")
-                atomic_write_bytes(stage, dump_annotation_file(annotations).encode("utf-8"))
-                staged.append((stage, target))
-            for stage, target in staged:
-                os.replace(stage, target)
-        finally:
-            for stage, _ in staged:
-                stage.unlink(missing_ok=True)
-        return [target for _, target in staged]
+                relative = f"annotations/{annotations.article_id}.json"
+                targets.append(self.inside(relative, self.annotation_path(annotations.article_id), annotations.article_id))
+                publication.write_bytes(relative, dump_annotation_file(annotations).encode("utf-8"))
+                fault_point("annotations:staged")
+        return targets
 
     def save_annotations(self, annotations: AnnotationFile) -> Path:
-        path = self.annotation_path(annotations.article_id)
-        atomic_write_bytes(path, dump_annotation_file(annotations).encode("utf-8"))
-        return path
+        return self.save_annotation_files([annotations])[0]
 

@@ -44,7 +44,7 @@ def _sorted(counter: Counter) -> dict[str, int]:
 def corpus_summary(corpus: Corpus) -> CorpusSummary:
     manifest = corpus.load_manifest()
     latest = corpus.latest_revisions()
-    sets, entities, claims, figures = Counter(), Counter(), Counter(), Counter()
+    sets, entities, claims, figures = Counter[str](), Counter[str](), Counter[str](), Counter[str]()
     files = 0
     for record in latest:
         annotations = corpus.load_annotations(record.article_id)

@@ -7,8 +7,8 @@ same ``n_tasks`` and ``seed`` always give the same bytes, and a smaller export i
 larger one.
 
 Each annotation holds 25 regions (15 entities, 4 figures, 2 claims of content + cue + source),
-8 per-region attributes (a ``mode`` on each content region, an ``approximation`` on each
-figure, a ``value`` on two figures) and 5 relations (content -> cue and content -> source of
+10 per-region attributes (a ``mode`` on each content region, an ``approximation`` and a
+``value`` or ``date_value`` on each figure, as the rule book asks) and 5 relations (content -> cue and content -> source of
 each claim, one figure -> content ``in_claim``). Regions start and end on word boundaries.
 """
 
@@ -18,10 +18,11 @@ import base64
 import json
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import cache, partial
 from pathlib import Path
-from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 from .labelstudio.layout import APPROXIMATION_TAG, CLAIM_TAG, ENTITY_TAG, FIGURE_TAG, MODE_TAG, TEXT_TAG, RelationLabel
 from .vocab import ClaimPart
@@ -29,7 +30,7 @@ from .vocab import ClaimPart
 try:
     import orjson
 except ImportError:  # pragma: no cover - orjson is optional
-    orjson = None
+    orjson = None  # type: ignore[assignment]  # the plain json writer is used then
 
 __all__ = ["ENTITIES", "FIGURES", "CLAIMS", "REGIONS", "ATTRIBUTES", "RELATIONS", "synthetic_task", "write_synthetic_export"]
 
@@ -37,14 +38,14 @@ ENTITIES = 15
 FIGURES = 4
 CLAIMS = 2
 REGIONS = ENTITIES + FIGURES + 3 * CLAIMS
-ATTRIBUTES = CLAIMS + FIGURES + 2
+ATTRIBUTES = CLAIMS + 2 * FIGURES
 RELATIONS = 2 * CLAIMS + 1
 
 PROJECT = 1
 USERS = (1, 2, 3)
 TEXT_LENGTH = 3000
 WORD_STREAM_LENGTH = 50_000
-EPOCH = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 WORDS = (
     "the a of and to in on for with from by at as that this these those was were is are has have had "
@@ -99,16 +100,17 @@ def _measure(rng: random.Random) -> tuple[str, str, str, float | None]:
     return "measure", "more_than", f"more than {n} km", n
 
 
-def _date(rng: random.Random) -> tuple[str, str, str, float | None]:
-    return "date", "exact", f"{rng.randint(1, 28)} February 2022", None
+def _date(rng: random.Random) -> tuple[str, str, str, float | str | None]:
+    day = rng.randint(1, 28)
+    return "date", "exact", f"{day} February 2022", f"2022-02-{day:02d}"
 
 
-def _duration(rng: random.Random) -> tuple[str, str, str, float | None]:
-    return "duration", "vague", rng.choice(("several weeks", "many months", "a few days")), None
+def _duration(rng: random.Random) -> tuple[str, str, str, float | str | None]:
+    return "duration", "vague", *rng.choice((("several weeks", "P2W"), ("many months", "P6M"), ("a few days", "P3D")))
 
 
-def _ordinal(rng: random.Random) -> tuple[str, str, str, float | None]:
-    return "ordinal", "exact", rng.choice(("third", "second", "fifth")), None
+def _ordinal(rng: random.Random) -> tuple[str, str, str, float | str | None]:
+    return "ordinal", "exact", *rng.choice((("third", 3), ("second", 2), ("fifth", 5)))
 
 
 @cache
@@ -200,16 +202,18 @@ def _entity(b: _Builder, results: list[dict[str, Any]]) -> None:
     b.sentence_end()
 
 
-def _figure_results(b: _Builder, figure: tuple[str, str, str, float | None], span: tuple[int, int], numbered: bool) -> tuple[str, list[dict[str, Any]]]:
+def _figure_results(b: _Builder, figure: tuple[str, str, str, float | str | None], span: tuple[int, int], numbered: bool) -> tuple[str, list[dict[str, Any]]]:
     kind, approximation, text, number = figure
     region_id = b.region_id()
     results = [_region(region_id, FIGURE_TAG, kind, span, text), _attribute(region_id, APPROXIMATION_TAG, "choices", span, text, {"choices": [approximation]})]
-    if numbered:
+    if isinstance(number, str):
+        results.append(_attribute(region_id, "date_value", "textarea", span, text, {"text": [number]}))
+    elif numbered:
         results.append(_attribute(region_id, "value", "number", span, text, {"number": number}))
     return region_id, results
 
 
-def _figure(b: _Builder, results: list[dict[str, Any]], figure: tuple[str, str, str, float | None], numbered: bool) -> None:
+def _figure(b: _Builder, results: list[dict[str, Any]], figure: tuple[str, str, str, float | str | None], numbered: bool) -> None:
     b.sentence_start()
     span = b.span(figure[2])
     results += _figure_results(b, figure, span, numbered)[1]
@@ -218,7 +222,7 @@ def _figure(b: _Builder, results: list[dict[str, Any]], figure: tuple[str, str, 
     b.sentence_end()
 
 
-def _claim(b: _Builder, results: list[dict[str, Any]], figure: tuple[str, str, str, float | None] | None) -> None:
+def _claim(b: _Builder, results: list[dict[str, Any]], figure: tuple[str, str, str, float | str | None] | None) -> None:
     quoted = b.rng.random() < 0.5
     b.add(b.pick(("Meanwhile, ", "On Monday, ", "Later, ", "In a statement, ")))
     source_text, cue_text = b.pick(SOURCES), b.pick(CUES)
@@ -267,7 +271,7 @@ def _annotation_text(rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
     units.append(lambda r: _claim(b, r, figures[0]))
     units.append(lambda r: _claim(b, r, None))
     units.append(lambda r: _figure(b, r, figures[1], True))
-    units += [lambda r, f=f: _figure(b, r, f, False) for f in figures[2:]]
+    units += [partial(_figure, b, figure=f, numbered=True) for f in figures[2:]]
     rng.shuffle(units)
     results: list[dict[str, Any]] = []
     for unit in units:

@@ -7,9 +7,12 @@ it) and a ``newsclaims`` key with the schema version, the release version and th
 from __future__ import annotations
 
 import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -151,12 +154,54 @@ def write_empty_shard(path: Path, schema: pa.Schema) -> Path:
 def number_shards(paths: list[Path]) -> list[Path]:
     """Rename parts, in order, to ``train-XXXXX-of-YYYYY.parquet``; their new paths."""
     numbered = [path.with_name(shard_name(index, len(paths))) for index, path in enumerate(paths)]
-    for path, target in zip(paths, numbered):
+    for path, target in zip(paths, numbered, strict=True):
         path.rename(target)
     return numbered
 
 
-def read_metadata(path: Path) -> dict[str, Any]:
+_SHARD_NAME = re.compile(r"^train-\d{5}-of-\d{5}\.parquet$")
+
+
+def check_replaceable(folder: Path, configs: tuple[str, ...], files: tuple[str, ...], writer: str) -> None:
+    """Refuse to replace ``folder`` unless it is missing, empty, or an earlier output of ``writer``:
+    only ``configs`` folders of shards carrying this code's metadata, and ``files``."""
+    folder = Path(folder)
+    if not os.path.lexists(folder):
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        _not_ours(folder, writer, configs, "a link" if folder.is_symlink() else "a file")
+    entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    shards = 0
+    for entry in entries:
+        if entry.name in files and entry.is_file(follow_symlinks=False):
+            continue
+        if entry.name not in configs or not entry.is_dir(follow_symlinks=False):
+            _not_ours(folder, writer, configs, repr(entry.name))
+        inner = sorted(os.scandir(entry.path), key=lambda e: e.name)
+        stray = next((e.name for e in inner if not (_SHARD_NAME.match(e.name) and e.is_file(follow_symlinks=False))), None)
+        if stray is not None:
+            _not_ours(folder, writer, configs, repr(f"{entry.name}/{stray}"))
+        if inner:
+            shards += 1
+            try:
+                metadata = read_metadata(Path(inner[0].path), check_version=False)
+            except ConversionError:
+                metadata = None
+            config = metadata.get("config") if isinstance(metadata, dict) else None
+            if config != entry.name:
+                _not_ours(folder, writer, configs, f"{entry.name}/{inner[0].name} without its metadata")
+    if entries and not shards:
+        _not_ours(folder, writer, configs, "no Parquet shard")
+
+
+def _not_ours(folder: Path, writer: str, configs: tuple[str, ...], found: str) -> None:
+    raise ConversionError(
+        f"{folder}: [output-not-ours] expected a new or empty folder, or one written by '{writer}' "
+        f"({', '.join(configs)} shards), found {found}; it was left as it was: give another folder"
+    )
+
+
+def read_metadata(path: Path, check_version: bool = True) -> dict[str, Any]:
     """The ``newsclaims`` metadata of a Parquet file, checked against this code's schema version."""
     try:
         schema = pq.read_schema(path)
@@ -165,8 +210,13 @@ def read_metadata(path: Path) -> dict[str, Any]:
     raw = (schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
         raise ConversionError(f"{path}: [parquet-metadata-missing] expected '{METADATA_KEY.decode()}' metadata (schema_version, release, config), found none")
-    metadata = json.loads(raw)
-    if metadata.get("schema_version") != SCHEMA_VERSION:
+    try:
+        metadata = json.loads(raw)
+    except (ValueError, RecursionError):
+        metadata = None
+    if not isinstance(metadata, dict):
+        raise ConversionError(f"{path}: [parquet-metadata-invalid] expected a JSON object as '{METADATA_KEY.decode()}' metadata, found {raw[:40]!r}")
+    if check_version and metadata.get("schema_version") != SCHEMA_VERSION:
         raise ConversionError(
             f"{path}: [parquet-schema-version] this code reads schema version {SCHEMA_VERSION}, the file has {metadata.get('schema_version')!r}"
         )

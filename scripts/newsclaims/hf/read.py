@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import pyarrow as pa
+from pydantic import ValidationError
 
 from ..errors import ConversionError
 from ..model import AnnotationFile
 from ..validate import Problem
-from .parquet_io import BATCH_ROWS, iter_batches, iter_rows
+from .parquet_io import BATCH_ROWS, iter_batches
 from .rows import annotation_files_from_rows
 
 CONFIG = "annotation_sets"
@@ -32,12 +35,78 @@ def release_shards(source: Path, config: str = CONFIG) -> list[Path]:
 
 
 def annotation_files_from_release(source: Path) -> Iterator[AnnotationFile]:
+    """The annotation files of a release, in its order; a row the model refuses, or one holding
+    a NaN or an infinity (which no annotation file can hold), is a :class:`ConversionError`."""
     seen: set[str] = set()
-    for annotations in annotation_files_from_rows(iter_rows(release_shards(source), CONFIG)):
-        if annotations.article_id in seen:
-            raise ConversionError(f"{source}: article={annotations.article_id} [release-unordered] the article's sets are not contiguous in the release")
-        seen.add(annotations.article_id)
-        yield annotations
+    current: list[tuple[Path, dict[str, Any]]] = []
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for path, batch in iter_batches(release_shards(source), CONFIG):
+            for row in batch.to_pylist():
+                current[:] = [(path, row)]
+                raise_if_not_finite(path, row)
+                yield row
+
+    try:
+        for annotations in annotation_files_from_rows(rows()):
+            if annotations.article_id in seen:
+                raise ConversionError(f"{source}: article={annotations.article_id} [release-unordered] the article's sets are not contiguous in the release")
+            seen.add(annotations.article_id)
+            yield annotations
+    except ValidationError as exc:
+        path, row = current[0] if current else (source, {})
+        raise _row_refused(path, row, exc) from None
+
+
+def _row_refused(path: Path, row: dict[str, Any], exc: ValidationError) -> ConversionError:
+    error = exc.errors()[0]
+    loc = list(error["loc"])
+    article_id = error["input"] if loc == ["article_id"] else row.get("article_id")
+    found = repr(error.get("input"))[:80]
+    return ConversionError(f"{path}: {_where(row, loc, article_id)}[schema-invalid] {_dotted(loc)}: {error['msg']}, found {found}")
+
+
+def _where(row: dict[str, Any], loc: list, article_id: Any = None) -> str:
+    """``article=... set=... layer=id `` for a place in an ``annotation_sets`` row."""
+    parts = [f"article={article_id if article_id is not None else row.get('article_id')}"]
+    if row.get("set_id") is not None:
+        parts.append(f"set={row['set_id']}")
+    if len(loc) >= 2 and loc[0] in _LAYERS and isinstance(loc[1], int):
+        items = row.get(loc[0])
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        if isinstance(item, dict) and item.get("id") is not None:
+            parts.append(f"{_LAYERS[loc[0]]}={item['id']}")
+    return " ".join(parts) + " "
+
+
+_LAYERS = {"entities": "entity", "claims": "claim", "figures": "figure"}
+
+
+def _dotted(loc: list) -> str:
+    return ".".join(str(part) for part in loc) or "(top)"
+
+
+def _floats(value: Any, loc: list) -> Iterator[tuple[list, float]]:
+    if isinstance(value, float):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _floats(item, [*loc, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _floats(item, [*loc, index])
+
+
+def raise_if_not_finite(path: Path, row: dict[str, Any]) -> None:
+    """A row of a release with a NaN or an infinity is refused, naming the first one."""
+    for loc, value in _floats(row, []):
+        if not math.isfinite(value):
+            message = f"{_dotted(loc)}: expected a finite number, found {value}"
+            items = row.get(loc[0]) if loc and loc[0] in _LAYERS else None
+            item = items[loc[1]] if isinstance(items, list) and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(items) else None
+            layer, annotation_id = (_LAYERS[loc[0]], item.get("id")) if isinstance(item, dict) else (None, None)
+            problem = Problem("number-not-finite", message, str(path), row.get("article_id"), row.get("set_id"), layer, annotation_id)
+            raise ConversionError(f"{path}: {_where(row, loc)}[number-not-finite] {message}", [problem])
 
 
 @dataclass
@@ -85,8 +154,10 @@ def _joined(pieces: list[tuple[Path, pa.RecordBatch]]) -> ArticleBatch:
         files.append(path)
         row += piece.num_rows
     if len(pieces) == 1:
-        return ArticleBatch(pieces[0][1], starts, files)
-    return ArticleBatch(pa.Table.from_batches([piece for _, piece in pieces]).combine_chunks().to_batches()[0], starts, files)
+        joined = ArticleBatch(pieces[0][1], starts, files)
+    else:
+        joined = ArticleBatch(pa.Table.from_batches([piece for _, piece in pieces]).combine_chunks().to_batches()[0], starts, files)
+    return joined
 
 
 class ReleaseTexts:
@@ -115,7 +186,7 @@ class ReleaseTexts:
                 raise ConversionError(f"{self.source}: article={article_id} [release-text-missing] {message}", [Problem("release-text-missing", message, str(self.source), article_id)])
             chunk, batch = next(self._numbers), found[1]
             self._chunks[chunk] = batch.column("text")
-            keys = zip(batch.column("article_id").to_pylist(), batch.column("text_sha256").to_pylist())
+            keys = zip(batch.column("article_id").to_pylist(), batch.column("text_sha256").to_pylist(), strict=True)
             self._where.update((key, (chunk, row)) for row, key in enumerate(keys))
         return self._where[key]
 

@@ -6,9 +6,10 @@ The flat configs (entities, claims, figures) hold the gold set of each article r
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from ..model import SCHEMA_VERSION, AnnotationFile, AnnotationSet, ArticleRevision, Claim, Span
+from ..model import AnnotationFile, AnnotationSet, ArticleRevision, Claim, Span, file_schema_version
 from ..vocab import SetKind
 
 Row = dict[str, Any]
@@ -85,18 +86,16 @@ def annotation_set_rows(record_by_sha: dict[str, ArticleRevision], annotations: 
 
 def annotation_files_from_rows(rows: Iterator[Row]) -> Iterator[AnnotationFile]:
     """Group ``annotation_sets`` rows (in release order) back into one annotation file per article."""
-    current: AnnotationFile | None = None
+    article_id: str | None = None
+    sets: list[AnnotationSet] = []
     for row in rows:
-        article_id = row["article_id"]
-        fields = {key: value for key, value in row.items() if key not in ("article_id", "revision")}
-        aset = AnnotationSet.model_validate(fields)
-        if current is None or current.article_id != article_id:
-            if current is not None:
-                yield current
-            current = AnnotationFile(schema_version=SCHEMA_VERSION, article_id=article_id, sets=[])
-        current.sets.append(aset)
-    if current is not None:
-        yield current
+        if row["article_id"] != article_id:
+            if article_id is not None:
+                yield AnnotationFile(schema_version=file_schema_version(sets), article_id=article_id, sets=sets)
+            article_id, sets = row["article_id"], []
+        sets.append(AnnotationSet.model_validate({key: value for key, value in row.items() if key not in ("article_id", "revision")}))
+    if article_id is not None:
+        yield AnnotationFile(schema_version=file_schema_version(sets), article_id=article_id, sets=sets)
 
 
 def gold_of(annotations: AnnotationFile | None, record: ArticleRevision) -> AnnotationSet | None:
@@ -109,7 +108,7 @@ def text_article_row(article_id: str, text: str, sha: str, record: ArticleRevisi
     """An ``articles`` row for a text that may not be in the corpus (metadata then stays empty)."""
     if record is not None:
         return article_row(record, text, None)
-    row = {name: None for name in ArticleRevision.model_fields if name != "path"}
+    row: Row = {name: None for name in ArticleRevision.model_fields if name != "path"}
     row.update(
         article_id=article_id,
         text_sha256=sha,

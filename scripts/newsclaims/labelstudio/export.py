@@ -9,8 +9,10 @@ with orjson. Memory stays at a block plus one task, whatever the size of the fil
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from io import BufferedReader
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any
 
 import numpy as np
 import orjson
@@ -119,7 +121,7 @@ class _Window:
     about 120 page faults for each 1 MB block read.
     """
 
-    def __init__(self, handle: BinaryIO, block_bytes: int) -> None:
+    def __init__(self, handle: BufferedReader, block_bytes: int) -> None:
         self.handle = handle
         self.block_bytes = block_bytes
         self.data = bytearray(2 * block_bytes)

@@ -1,15 +1,15 @@
 """Arrow's default memory pool, chosen for one piece of work.
 
 The command line starts with the system allocator, which gives memory back as a long export
--> Parquet conversion goes on (see ``__main__``). Writing tasks from a release allocates and
+-> Parquet conversion goes on (see ``__main__``). Writing tasks from Parquet allocates and
 frees the same few large string columns batch after batch; jemalloc, which keeps freed pages
-for reuse, does that faster and its footprint still does not grow with the release.
+for reuse, does that faster and its footprint still does not grow with the input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import pyarrow as pa
 

@@ -8,8 +8,8 @@ and again: two, 0.16 s in all, while 50,000 tasks were written from Parquet.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """``text == article_text[start:end]`` for many spans at once, on the UTF-8 bytes of Arrow strings.
 
-Offsets are code points. A Python loop over a release's spans holds the interpreter lock for
+Offsets are code points. A Python loop over a Parquet folder's spans holds the interpreter lock for
 as long as all the other checks together, and the conversion's threads wait on it. Here the
 offsets are turned into byte positions (from the UTF-8 continuation bytes, listed once per
 batch of texts) and the span texts are compared with the article bytes they claim, in a few
@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrow_bytes import string_bytes
+from .utf8 import string_bytes
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ArticleTexts:
     """For the k-th continuation byte, its position minus k: the code points before it."""
 
     @classmethod
-    def of(cls, texts: pa.Array | list[str]) -> "ArticleTexts":
+    def of(cls, texts: pa.Array | list[str]) -> ArticleTexts:
         array = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
         data, offsets = string_bytes(array)
         # Continuation bytes are 0x80-0xBF: as signed bytes, exactly those below -64.
@@ -58,6 +58,9 @@ class ArticleTexts:
 def span_faults(texts: ArticleTexts, article: np.ndarray, start: np.ndarray, end: np.ndarray, span_texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Which spans lie outside their article (not ``0 <= start <= end <= length``), and which,
     inside it, have a text other than the article's text there.
+
+    An empty span (``start == end``) is inside its article here: that a span is not empty is a
+    rule of its own (:func:`newsclaims.rules.span_fault`), checked before spans come here.
 
     ``article`` is each span's text index; every span given must have an article, offsets and a text.
     """

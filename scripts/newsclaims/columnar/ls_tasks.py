@@ -1,9 +1,9 @@
 """Label Studio tasks written as JSON text from Arrow rows of annotation sets.
 
-The column-wise twin of :func:`.tasks.release_task`: one task per article revision, its
+The column-wise twin of :func:`newsclaims.labelstudio.tasks.task_of_sets`: one task per article revision, its
 submitted and gold sets as annotations, its predictions as predictions, and the same bytes as
-``orjson.dumps(release_task(...))`` (a test holds them to it). Rows must have passed the
-model's checks first (see :mod:`.arrow_results`).
+``orjson.dumps(task_of_sets(...))`` (a test holds them to it). Rows must have passed the
+model's checks first (see :mod:`.ls_results`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrow_bytes import text_bytes
+from ..labelstudio.keys import PREDICTION_MODEL_VERSION
 from ..vocab import SetKind
-from .arrow_json import NULL, Column, Template, hole, json_bools, json_numbers, json_strings, nulled, quoted
-from .arrow_results import result_items
-from .tasks import PREDICTION_MODEL_VERSION
+from .json_text import NULL, Column, Template, hole, json_bools, json_numbers, json_strings, nulled, quoted
+from .ls_results import result_items
+from .utf8 import text_bytes
 
 _RESULT = [hole("result")]
 _BEFORE_RESULT, _ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled")}).after("result")
-_, _TIMED_ANNOTATION = Template.of({"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled"), "lead_time": hole("lead_time")}).after("result")
+_TIMED = {"result": _RESULT, "ground_truth": hole("ground_truth"), "was_cancelled": hole("was_cancelled"), "lead_time": hole("lead_time")}
+_, _TIMED_ANNOTATION = Template.of(_TIMED).after("result")
 _, _PREDICTION = Template.of({"result": _RESULT, "model_version": hole("model_version")}).after("result")
 _DATA = {"text": hole("text"), "article_id": hole("article_id"), "text_sha256": hole("sha")}
 _TASK = Template.of({"data": _DATA, "annotations": [hole("annotations")]})

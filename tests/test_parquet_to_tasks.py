@@ -1,8 +1,8 @@
 """Parquet -> Label Studio tasks: the column-wise writer gives the bytes of the model's own path.
 
 The reference is the model path: every row validated into an ``AnnotationSet``, grouped by
-article revision, turned into a task by ``release_task`` and dumped by orjson. The column-wise
-writer must give the same bytes, on real releases, on hostile texts and on random sets; and
+article revision, turned into a task by ``task_of_sets`` and dumped by orjson. The column-wise
+writer must give the same bytes, on the committed release, on Label Studio conversions, on hostile texts and on random sets; and
 it must refuse, with every problem located, the rows the models refuse.
 """
 
@@ -22,16 +22,17 @@ from pydantic import Field, ValidationError
 
 from conftest import DATA, REPO
 from newsclaims.cli import main
+from newsclaims.columnar import ls_tasks
+from newsclaims.columnar.checks import SET_ROW_FIELDS, check_rows
 from newsclaims.convert import _task_rows, hf_to_labelstudio, labelstudio_to_hf
 from newsclaims.errors import ConversionError
-from newsclaims.hf.checks import SET_ROW_FIELDS, check_rows
 from newsclaims.hf.parquet_io import release_schema
 from newsclaims.hf.read import ReleaseTexts, article_batches
 from newsclaims.hf.rows import text_article_row
 from newsclaims.jsonio import write_json_chunks
-from newsclaims.labelstudio import arrow_tasks
 from newsclaims.labelstudio.tasks import sha256_text
 from newsclaims.model import AnnotationSet
+from newsclaims.rules import ERROR, check_set
 from newsclaims.store import Corpus
 from newsclaims.synthetic import write_synthetic_export
 from newsclaims.vocab import Approximation, ClaimMode, DatePart, EntityType, FigureKind, SetKind
@@ -52,7 +53,7 @@ def test_the_committed_release_gives_the_reference_bytes(tmp_path: Path):
     assert written(release, tmp_path / "tasks.json") == expected
 
 
-def test_a_label_studio_release_gives_the_reference_bytes_with_every_kind_of_set(tmp_path: Path):
+def test_parquet_from_label_studio_gives_the_reference_bytes_with_every_kind_of_set(tmp_path: Path):
     labelstudio_to_hf([SEED_EXPORT], tmp_path / "release", Corpus(REPO / "corpus"))
     kinds = {row["kind"] for row in pq.read_table(tmp_path / "release" / "annotation_sets").to_pylist()}
     assert {"annotation", "draft"} <= kinds
@@ -65,49 +66,80 @@ def test_a_label_studio_release_gives_the_reference_bytes_with_every_kind_of_set
 
 HOSTILE_PIECES = ["🇺🇦", "👩‍👩‍👧", "e\u0301", "\r\n", "\r", "\t", "\x00", "\x1f", "שלום", '"quoted"', "back\\slash", "<b>&amp;</b>", "Lavrov", " ", "\u2028", "500", "₴", "é"]
 IDS = st.from_regex(r"\A[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,6}\Z")
-FREE_TEXT = st.none() | st.text(st.sampled_from(list("ab \"\\\n\t\x01é🙂")), max_size=6)
-NUMBERS = st.none() | st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**6, 10**6).map(float)
+FREE_TEXT = st.none() | st.text(st.sampled_from(list("ab \"\\\n\t\x01é🙂")), min_size=1, max_size=6)
+FINITE = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([-0.0, 0.0, 1e300, -1e300, 5e-324, 2.2250738585072014e-308, 1.5])
+NUMBERS = st.none() | FINITE | st.integers(-10**6, 10**6).map(float)
+PART_IDS = ["p1", "p2", "q.3"]
+"""Ids of claim parts shared between claims: none is an annotation id or a part's default id."""
+
+
+def _sorted_spans(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda item: (item["start"], item["end"], item["id"]))
 
 
 @st.composite
 def annotation_sets(draw, text: str, sha: str) -> dict:
-    """A valid ``annotation_sets`` row (as the models dump it): spans over ``text``, shared claim parts, every optional field."""
+    """An ``annotation_sets`` row (as the models dump it) that keeps every rule of the rule book:
+    non-empty spans over ``text``, claim parts shared between claims, every optional field, and
+    layers in the order Label Studio gives them back."""
     n = len(text)
+    assert n, "spans need a text"
 
     def span() -> dict:
-        start = draw(st.integers(0, n))
-        end = draw(st.integers(start, n))
+        start = draw(st.integers(0, n - 1))
+        end = draw(st.integers(start + 1, n))
         return {"start": start, "end": end, "text": text[start:end]}
 
-    entities = [{**span(), "id": f"e{i}", "type": draw(st.sampled_from(list(EntityType))).value, "wikidata": draw(st.none() | st.just("Q212"))} for i in range(draw(st.integers(0, 3)))]
-    shared_ids = draw(st.lists(IDS, min_size=1, max_size=2))
+    entities = _sorted_spans([{**span(), "id": f"e{i}", "type": draw(st.sampled_from(list(EntityType))).value, "wikidata": draw(st.none() | st.just("Q212"))} for i in range(draw(st.integers(0, 3)))])
+    shared: dict[str, tuple[str, dict]] = {}
 
-    def part() -> dict | None:
-        return draw(st.none() | st.just(1).map(lambda _: {**span(), "id": draw(st.none() | st.sampled_from(shared_ids))}))
+    def part(role: str) -> dict:
+        """A cue or content piece, its id shared with parts of the same role and span only."""
+        part_id = draw(st.none() | st.sampled_from(PART_IDS))
+        if part_id is not None:
+            known_role, known_span = shared.setdefault(part_id, (role, span()))
+            if known_role == role:
+                return {**known_span, "id": part_id}
+        return {**span(), "id": None}
 
     claims = []
     for i in range(draw(st.integers(0, 3))):
-        content = [{**span(), "id": None}] + [p for p in (part() for _ in range(draw(st.integers(0, 2)))) if p]
-        claims.append(
-            {"id": f"c{i}", "mode": draw(st.sampled_from(list(ClaimMode))).value, "content": content, "cue": part(), "source": part(), "source_entity_id": draw(st.none() | st.sampled_from([e["id"] for e in entities] or ["e9"]))}
+        mode = draw(st.sampled_from(list(ClaimMode)))
+        pieces = {piece["start"]: piece for piece in (part("content") for _ in range(draw(st.integers(0, 2))))}
+        content = [{**span(), "id": None}] + [pieces[start] for start in sorted(pieces)]
+        attributed = mode is not ClaimMode.UNATTRIBUTED
+        entity = draw(st.none() | st.sampled_from([e["id"] for e in entities])) if entities and attributed else None
+        source = {**span(), "id": None} if attributed and (entity is None or draw(st.booleans())) else None
+        claims.append({"id": f"c{i}", "mode": mode.value, "content": content, "cue": part("cue") if attributed else None, "source": source, "source_entity_id": entity})
+    claims.sort(key=lambda c: (c["content"][0]["start"], c["content"][0]["end"], c["id"]))
+    figures = []
+    for i in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(list(FigureKind)))
+        approximation = draw(st.sampled_from(list(Approximation)))
+        low, high = draw(NUMBERS), draw(NUMBERS)
+        if approximation is Approximation.RANGE:
+            low, high = draw(FINITE), draw(FINITE)
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        dated = kind in (FigureKind.DATE, FigureKind.TIME, FigureKind.DURATION, FigureKind.FREQUENCY)
+        needs_value = not dated and approximation not in (Approximation.RANGE, Approximation.VAGUE)
+        needs_date = kind in (FigureKind.DATE, FigureKind.TIME, FigureKind.DURATION)
+        figures.append(
+            {
+                **span(),
+                "id": f"f{i}",
+                "kind": kind.value,
+                "approximation": approximation.value,
+                "value": draw(FINITE) if needs_value else draw(NUMBERS),
+                "value_low": low,
+                "value_high": high,
+                "unit": draw(FREE_TEXT),
+                "counted": draw(FREE_TEXT),
+                "date_value": (draw(FREE_TEXT.filter(bool)) if needs_date else draw(FREE_TEXT)) if dated else None,
+                "date_inferred": draw(st.lists(st.sampled_from(list(DatePart)).map(lambda p: p.value), max_size=2)) if dated else [],
+                "claim_id": draw(st.none() | st.sampled_from([c["id"] for c in claims])) if claims else None,
+            }
         )
-    figures = [
-        {
-            **span(),
-            "id": f"f{i}",
-            "kind": draw(st.sampled_from(list(FigureKind))).value,
-            "approximation": draw(st.sampled_from(list(Approximation))).value,
-            "value": draw(NUMBERS),
-            "value_low": draw(NUMBERS),
-            "value_high": draw(NUMBERS),
-            "unit": draw(FREE_TEXT),
-            "counted": draw(FREE_TEXT),
-            "date_value": draw(FREE_TEXT),
-            "date_inferred": draw(st.lists(st.sampled_from(list(DatePart)).map(lambda p: p.value), max_size=2)),
-            "claim_id": draw(st.none() | st.sampled_from([c["id"] for c in claims] or ["c9"])),
-        }
-        for i in range(draw(st.integers(0, 3)))
-    ]
     kind = draw(st.sampled_from(list(SetKind))).value
     origin = draw(
         st.none()
@@ -133,17 +165,20 @@ def annotation_sets(draw, text: str, sha: str) -> dict:
         "updated_at": None,
         "article_sha256": sha,
         "label_studio": origin,
+        "derived_from": draw(st.lists(IDS, max_size=2)),
+        "reviewer": draw(FREE_TEXT),
         "entities": entities,
         "claims": claims,
-        "figures": figures,
+        "figures": _sorted_spans(figures),
     }
-    AnnotationSet.model_validate(row)
+    aset = AnnotationSet.model_validate(row)
+    assert [p.format() for p in check_set(aset, text, {}) if p.level == ERROR] == []
     return row
 
 
 @st.composite
-def releases(draw) -> tuple[list[dict], list[dict]]:
-    """Articles rows and ``annotation_sets`` rows of a small release, in article order."""
+def parquet_folders(draw) -> tuple[list[dict], list[dict]]:
+    """Articles rows and ``annotation_sets`` rows of a small Parquet folder, in article order."""
     articles, sets = [], []
     for a in range(draw(st.integers(1, 3))):
         article_id = f"art{a}"
@@ -153,11 +188,14 @@ def releases(draw) -> tuple[list[dict], list[dict]]:
             if any(row["text_sha256"] == sha for row in articles):
                 continue
             articles.append(text_article_row(article_id, text, sha, None))
-            sets += [{"article_id": article_id, "revision": None, **draw(annotation_sets(text, sha))} for _ in range(draw(st.integers(0, 3)))]
+            for _ in range(draw(st.integers(0, 3))):
+                row = draw(annotation_sets(text, sha))
+                if row["set_id"] not in {s["set_id"] for s in sets if s["article_id"] == article_id}:
+                    sets.append({"article_id": article_id, "revision": None, **row})
     return articles, sets
 
 
-def write_release(folder: Path, articles: list[dict], sets: list[dict], files: int = 1) -> Path:
+def write_parquet(folder: Path, articles: list[dict], sets: list[dict], files: int = 1) -> Path:
     for name, rows in (("articles", articles), ("annotation_sets", sets)):
         schema = release_schema(name, "test")
         (folder / name).mkdir(parents=True, exist_ok=True)
@@ -169,11 +207,11 @@ def write_release(folder: Path, articles: list[dict], sets: list[dict], files: i
 
 @seed(20261129)
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(releases(), st.integers(1, 3), st.integers(1, 4))
-def test_random_releases_give_the_reference_bytes(tmp_path_factory, release, files, batch_rows):
+@given(parquet_folders(), st.integers(1, 3), st.integers(1, 4))
+def test_random_parquet_folders_give_the_reference_bytes(tmp_path_factory, folders, files, batch_rows):
     folder = tmp_path_factory.mktemp("release")
-    articles, sets = release
-    write_release(folder, articles, sets, files=files)
+    articles, sets = folders
+    write_parquet(folder, articles, sets, files=files)
     expected = reference_tasks(folder)
     assert written(folder, folder / "tasks.json", batch_rows=batch_rows, workers=2) == expected
 
@@ -183,7 +221,7 @@ def test_many_batches_files_and_threads_give_the_same_bytes_as_one(tmp_path: Pat
     write_synthetic_export(export, 9, seed=5)
     labelstudio_to_hf([export], tmp_path / "one", Corpus(tmp_path / "empty"))
     articles = pq.read_table(tmp_path / "one" / "articles").to_pylist()
-    write_release(tmp_path / "three", articles, pq.read_table(tmp_path / "one" / "annotation_sets").to_pylist(), files=3)
+    write_parquet(tmp_path / "three", articles, pq.read_table(tmp_path / "one" / "annotation_sets").to_pylist(), files=3)
     whole = written(tmp_path / "one", tmp_path / "one.json", workers=1)
     assert len(json.loads(whole)) == 9 and whole == reference_tasks(tmp_path / "one")
     # One annotation per task and no prediction: the tasks are written without joining lists of sets first.
@@ -197,11 +235,11 @@ def test_a_task_with_a_null_value_is_an_error_not_a_task_left_out(tmp_path: Path
     labelstudio_to_hf([export], tmp_path / "release", Corpus(tmp_path / "empty"))
     batch = next(article_batches(tmp_path / "release"))
     tasks, texts, _ = _task_rows(batch, ReleaseTexts(tmp_path / "release"), {}, [])
-    pieces = arrow_tasks.set_pieces(batch.rows)
+    pieces = ls_tasks.set_pieces(batch.rows)
     broken = pa.array([None, *pieces[-1].to_pylist()[1:]], pa.string())
-    monkeypatch.setattr(arrow_tasks, "set_pieces", lambda sets: (*pieces[:-1], broken))
+    monkeypatch.setattr(ls_tasks, "set_pieces", lambda sets: (*pieces[:-1], broken))
     with pytest.raises(ValueError, match=rf"1 task\(s\) would be left out, first of articles \['{tasks[0].article_id}'\]"):
-        arrow_tasks.tasks_json(batch.rows, tasks, texts)
+        ls_tasks.tasks_json(batch.rows, tasks, texts)
 
 
 def test_article_batches_go_on_across_files_and_never_split_an_article(tmp_path: Path):
@@ -210,7 +248,7 @@ def test_article_batches_go_on_across_files_and_never_split_an_article(tmp_path:
     labelstudio_to_hf([export], tmp_path / "one", Corpus(tmp_path / "empty"))
     sets = pq.read_table(tmp_path / "one" / "annotation_sets").to_pylist()
     sets = [{**row, "set_id": f"{row['set_id']}-{copy}"} for row in sets for copy in range(3)]
-    write_release(tmp_path / "four", pq.read_table(tmp_path / "one" / "articles").to_pylist(), sets, files=4)
+    write_parquet(tmp_path / "four", pq.read_table(tmp_path / "one" / "articles").to_pylist(), sets, files=4)
     shards = sorted((tmp_path / "four" / "annotation_sets").glob("*.parquet"))
     file_of_set = {row["set_id"]: path for path in shards for row in pq.read_table(path).to_pylist()}
     batches = list(article_batches(tmp_path / "four", batch_rows=4))

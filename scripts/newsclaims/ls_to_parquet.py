@@ -3,40 +3,46 @@
 The exports are first scanned for the byte range of every task (no parsing). Consecutive
 tasks make shards (see :func:`shard_sizes`), each converted by one worker process that
 parses its tasks, converts them, checks their sets against the models' rules a batch at a
-time (:mod:`.hf.checks`), and writes row groups as it goes. Shards depend on the tasks only,
+time (:mod:`.columnar.checks`), and writes row groups as it goes. Shards depend on the tasks only,
 never on the number of workers, so 1 or N workers, streaming or not, give the same files.
-Nothing is moved into place unless every task converts.
+Nothing is moved into place unless every task converts: the shards are written into the
+output folder's workspace and published whole (:mod:`.publish`), under the folder's lock.
 """
 
 from __future__ import annotations
 
 import itertools
 import multiprocessing
-import shutil
+import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from .collector import collector_paused
+from .columnar.checks import check_set_rows
+from .columnar.collector import collector_paused
 from .errors import ConversionError
-from .hf.checks import SET_ROW_FIELDS, check_rows
-from .hf.parquet_io import ShardWriter, number_shards, release_schema, write_empty_shard
+from .hf.parquet_io import ShardWriter, check_replaceable, number_shards, release_schema, write_empty_shard
 from .hf.rows import text_article_row
 from .labelstudio.collect import Collected
 from .labelstudio.corpus_io import corpus_lookup
 from .labelstudio.export import export_files, iter_tasks, read_task_range, task_spans
-from .labelstudio.tasks import TaskProblem, task_to_sets
+from .labelstudio.tasks import task_to_sets
+from .publish import fault_point, publishing
+from .rules import Problem, check_set_ids
 from .store import Corpus
 
 CONFIGS = ("articles", "annotation_sets")
 TASKS_PER_SHARD = 2_500
 FIRST_SHARD = 250
-DEFAULT_RELEASE = "labelstudio-export"
+NOT_A_RELEASE = "labelstudio-export"
+"""What the files' ``newsclaims`` metadata gives as their ``release``: Parquet converted from Label
+Studio exports belongs to no published release, so it names where it came from instead."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,10 @@ class ShardOutcome:
     tasks: int = 0
     sets: int = 0
     regions: int = 0
-    problems: list[TaskProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     files: dict[str, list[str]] = field(default_factory=dict)
+    set_keys: list[tuple[str, str, str, Any, str]] = field(default_factory=list)
+    """(article id, set id, export file, task id, annotation) of every set converted."""
 
 
 def shard_sizes(tasks_per_shard: int = TASKS_PER_SHARD) -> Iterator[int]:
@@ -107,30 +115,31 @@ def _job_tasks(job: ShardJob) -> Iterator[tuple[str, dict[str, Any]]]:
             yield path, task
 
 
-def convert_shard(job: ShardJob, staging: str, corpus_root: str, release: str) -> ShardOutcome:
+def convert_shard(job: ShardJob, staging: str, corpus_root: str, release_entry: str) -> ShardOutcome:
     """Convert one shard's tasks and write its rows; runs in a worker process."""
     with collector_paused():
-        return _convert_tasks(job.index, _job_tasks(job), Path(staging), Corpus(corpus_root), release)
+        return _convert_tasks(job.index, _job_tasks(job), Path(staging), Corpus(corpus_root), release_entry)
 
 
 @cache
-def release_schemas(release: str) -> dict[str, pa.Schema]:
+def config_schemas(release_entry: str) -> dict[str, pa.Schema]:
     """The Arrow schema of each config, made once per process (and before the workers are forked)."""
-    return {name: release_schema(name, release) for name in CONFIGS}
+    return {name: release_schema(name, release_entry) for name in CONFIGS}
 
 
-def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release: str) -> ShardOutcome:
+def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], staging: Path, corpus: Corpus, release_entry: str) -> ShardOutcome:
     """Convert tasks and write their rows; the sets are checked against the models' rules a batch at a time."""
-    schemas = release_schemas(release)
+    schemas = config_schemas(release_entry)
     lookup = corpus_lookup(corpus)
     prefix = f"shard-{index:05d}-"
     outcome = ShardOutcome(index)
-    origins: list[tuple[str, Any, str, str]] = []
+    origins: list[tuple[str, Any, str, str, str]] = []
 
     def check(table: pa.Table, first: int) -> None:
-        for found in check_rows(table.combine_chunks().to_batches()[0], SET_ROW_FIELDS):
-            path, task_id, label, article_id = origins[first + found.row]
-            outcome.problems.append(TaskProblem("region-invalid", f"{found.path}: {found.message}", task_id, label, found.annotation_id, article_id, source=path))
+        for row, found in check_set_rows(table.combine_chunks().to_batches()[0]):
+            path, task_id, label, article_id, set_id = origins[first + row]
+            located = replace(found, file=path, article_id=article_id, set_id=set_id, task_id=task_id, annotation=label, region_id=found.annotation_id)
+            outcome.problems.append(located)
 
     writers = {
         name: ShardWriter(staging / name, schemas[name], 10**9, prefix=prefix, check=check if name == "annotation_sets" else None)
@@ -153,24 +162,42 @@ def _convert_tasks(index: int, tasks: Iterable[tuple[str, dict[str, Any]]], stag
             seen_articles.add(key)
             writers["articles"].write([text_article_row(converted.article_id, converted.text, converted.text_sha256, record)])
         revision = record.revision if record else None
-        origins += [(path, converted.task_id, label, converted.article_id) for label in converted.labels]
+        labelled = list(zip(converted.labels, converted.records, strict=True))
+        origins += [(path, converted.task_id, label, converted.article_id, r["set_id"]) for label, r in labelled]
+        outcome.set_keys += [(converted.article_id, r["set_id"], path, converted.task_id, label) for label, r in labelled]
         writers["annotation_sets"].write({"article_id": converted.article_id, "revision": revision, **r} for r in converted.records)
     outcome.files = {name: [str(p) for p in writer.close(rename=False)] for name, writer in writers.items()}
     return outcome
 
 
-def _sourced(problem: TaskProblem, path: str) -> TaskProblem:
-    return replace(problem, source=path)
+def _sourced(problem: Problem, path: str) -> Problem:
+    return replace(problem, file=path)
+
+
+def repeated_sets(outcomes: list[ShardOutcome]) -> list[Problem]:
+    """``duplicate-set-id`` for each set id that an article has more than once (a task exported twice),
+    located at its last occurrence."""
+    places: dict[tuple[str, str], list[tuple[str, Any, str]]] = {}
+    for outcome in outcomes:
+        for article_id, set_id, *origin in outcome.set_keys:
+            places.setdefault((article_id, set_id), []).append(tuple(origin))
+    problems = []
+    for (article_id, set_id), origins in places.items():
+        if len(origins) > 1:
+            [found] = check_set_ids([set_id] * len(origins), {"article_id": article_id})
+            path, task_id, label = origins[-1]
+            problems.append(replace(found, file=path, task_id=task_id, annotation=label))
+    return problems
 
 
 def _run(
-    files: list[Path], staging: Path, corpus: Corpus, release: str, workers: int, tasks_per_shard: int, progress: Callable[[int], None] | None
+    files: list[Path], staging: Path, corpus: Corpus, release_entry: str, workers: int, tasks_per_shard: int, progress: Callable[[int], None] | None
 ) -> list[ShardOutcome]:
     """Convert every shard: in worker processes, or here when there is one process or one shard."""
     if workers <= 1:
-        return _run_here(files, staging, corpus, release, tasks_per_shard, progress)
-    args = (str(staging), str(corpus.root), release)
-    release_schemas(release)  # made once here, inherited by the forked workers
+        return _run_here(files, staging, corpus, release_entry, tasks_per_shard, progress)
+    args = (str(staging), str(corpus.root), release_entry)
+    config_schemas(release_entry)  # made once here, inherited by the forked workers
     jobs = plan_shards(files, tasks_per_shard)
     # The first two shards are found before the workers are forked: a single shard is converted
     # here, and forking, which holds up the scan, then delays neither of the first two.
@@ -190,10 +217,10 @@ def _run(
     return outcomes
 
 
-def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, tasks_per_shard: int, progress) -> list[ShardOutcome]:
+def _run_here(files: list[Path], staging: Path, corpus: Corpus, release_entry: str, tasks_per_shard: int, progress) -> list[ShardOutcome]:
     """One process, one pass over the exports: the same shards as the workers make."""
     tasks = ((str(path), task) for path in files for task in iter_tasks(path))
-    outcomes = []
+    outcomes: list[ShardOutcome] = []
     sizes = shard_sizes(tasks_per_shard)
     with collector_paused():
         while True:
@@ -201,17 +228,18 @@ def _run_here(files: list[Path], staging: Path, corpus: Corpus, release: str, ta
             if first is None:
                 return outcomes
             shard = itertools.chain([first], itertools.islice(tasks, next(sizes) - 1))
-            outcomes.append(_convert_tasks(len(outcomes), shard, staging, corpus, release))
+            outcomes.append(_convert_tasks(len(outcomes), shard, staging, corpus, release_entry))
             if progress:
                 progress(outcomes[-1].tasks)
+            fault_point("convert-hf:shard")
 
 
-def _finish(staging: Path, outcomes: list[ShardOutcome], release: str) -> dict[str, list[Path]]:
+def _finish(staging: Path, outcomes: list[ShardOutcome], release_entry: str) -> dict[str, list[Path]]:
     """Number every config's parts in shard order; a config with no rows gets one empty file."""
     files: dict[str, list[Path]] = {}
     for name in CONFIGS:
         parts = [Path(p) for outcome in outcomes for p in outcome.files.get(name, [])]
-        files[name] = number_shards(parts or [write_empty_shard(staging / name / "part-empty.parquet", release_schemas(release)[name])])
+        files[name] = number_shards(parts or [write_empty_shard(staging / name / "part-empty.parquet", config_schemas(release_entry)[name])])
     return files
 
 
@@ -220,29 +248,26 @@ def labelstudio_to_hf(
     target: Path,
     corpus: Corpus,
     workers: int = 1,
-    release: str = DEFAULT_RELEASE,
+    release_entry: str = NOT_A_RELEASE,
     progress: Callable[[int], None] | None = None,
     tasks_per_shard: int = TASKS_PER_SHARD,
 ) -> tuple[dict[str, list[Path]], Collected]:
     """Convert Label Studio exports into Parquet shards under ``target``; all or nothing.
 
     Tasks may hold articles that are not in the corpus: the task's text is then the article.
+    ``release_entry`` is what the files' metadata gives as their ``release``.
     """
     target, paths = Path(target), list(paths)
     files = export_files(paths)
-    staging = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        outcomes = _run(files, staging, corpus, release, workers, tasks_per_shard, progress)
+    place = Path(os.path.abspath(target))
+    with publishing(place.parent, place.name, target) as publication:
+        check_replaceable(target, CONFIGS, (), "newsclaims convert --from labelstudio --to hf")
+        staging = publication.folder(place.name)
+        outcomes = _run(files, staging, corpus, release_entry, workers, tasks_per_shard, progress)
         collected = Collected(tasks=sum(o.tasks for o in outcomes), sets=sum(o.sets for o in outcomes), regions=sum(o.regions for o in outcomes))
-        collected.problems = [p for o in outcomes for p in o.problems]
+        collected.problems = [p for o in outcomes for p in o.problems] + repeated_sets(outcomes)
         if collected.errors:
             raise ConversionError(f"{', '.join(map(str, paths))}: {len(collected.errors)} problem(s); nothing was written", collected.errors)
-        files = _finish(staging, outcomes, release)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return {name: [target / name / p.name for p in parts] for name, parts in files.items()}, collected
+        written = _finish(staging, outcomes, release_entry)
+        fault_point("convert-hf:written")
+    return {name: [target / name / p.name for p in parts] for name, parts in written.items()}, collected

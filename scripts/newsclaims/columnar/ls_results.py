@@ -1,29 +1,43 @@
 """Label Studio ``result`` lists written as JSON text straight from Arrow columns of annotation sets.
 
-Turning a large release back into tasks one Python object per region costs several times
+Turning a large Parquet folder back into tasks one Python object per region costs several times
 what writing the JSON itself costs. Here every region, attribute and relation is assembled
 as JSON text by Arrow's string kernels, a column at a time, from templates that
-:mod:`.results` itself renders (its ``_region``, ``_attribute`` and ``_relation`` with
+:mod:`newsclaims.labelstudio.results` itself renders (its ``_region``, ``_attribute`` and ``_relation`` with
 placeholders for the values). Both paths so share one layout, and the text is the same
 bytes as ``orjson.dumps(set_to_results(...))``; a test holds them to it.
 
 The columns are the models' ``annotation_sets`` rows, and they must have passed the model's
-checks (:mod:`newsclaims.hf.checks`) first: ids and labels are written without escaping.
+checks (:mod:`newsclaims.columnar.checks`) first: ids and labels are written without escaping.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..labelstudio.layout import (
+    APPROXIMATION_TAG,
+    CLAIM_TAG,
+    DATE_INFERRED_TAG,
+    ENTITY_TAG,
+    FIGURE_TAG,
+    MODE_TAG,
+    NUMBER_TAGS,
+    TEXT_ATTRIBUTE_TAGS,
+    WIKIDATA_TAG,
+    RelationLabel,
+)
+from ..labelstudio.results import _attribute, _region, _relation, part_id
+from ..model import Span
 from ..vocab import ClaimPart
-from .arrow_json import NULL, Template, Value, field, hole, joined, json_ints, json_numbers, json_strings, nulled, per_parent, positions, quoted
-from .layout import APPROXIMATION_TAG, CLAIM_TAG, DATE_INFERRED_TAG, ENTITY_TAG, FIGURE_TAG, MODE_TAG, NUMBER_TAGS, TEXT_ATTRIBUTE_TAGS, WIKIDATA_TAG, RelationLabel
-from .results import _attribute, _region, _relation, part_id
+from .json_text import NULL, Template, Value, field, hole, joined, json_ints, json_numbers, json_strings, nulled, per_parent, positions, quoted
 
-_SPAN = SimpleNamespace(start=hole("start"), end=hole("end"), text=hole("text"))
+_SPAN = cast(Span, SimpleNamespace(start=hole("start"), end=hole("end"), text=hole("text")))
+"""A span whose offsets and text are holes: the model path's functions render the templates."""
 _REGION = {tag: Template.of(_region(hole("id"), tag, hole("label"), _SPAN)) for tag in (ENTITY_TAG, FIGURE_TAG)}
 _CLAIM_PART = {part: Template.of(_region(hole("id"), CLAIM_TAG, part.value, _SPAN)) for part in ClaimPart}
 _CHOICES = {
@@ -117,7 +131,11 @@ def _claims(lists: pa.Array, earlier: list[pa.Array]) -> pa.Array:
     claim_order = pc.multiply(positions(len(claims)), _PART_ORDER)
     shown = _first_uses(
         claim_set,
-        [(piece_claim, piece_ids, pc.add(pc.take(claim_order, piece_claim), piece_rank)), (None, cue_ids, pc.add(claim_order, _PART_ORDER - 2)), (None, source_ids, pc.add(claim_order, _PART_ORDER - 1))],
+        [
+            (piece_claim, piece_ids, pc.add(pc.take(claim_order, piece_claim), piece_rank)),
+            (None, cue_ids, pc.add(claim_order, _PART_ORDER - 2)),
+            (None, source_ids, pc.add(claim_order, _PART_ORDER - 1)),
+        ],
     )
 
     def part_region(structs: pa.Array, region_ids: pa.Array, label: ClaimPart, show: pa.Array) -> pa.Array:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrow_bytes import rows_with_bytes
+from .utf8 import rows_with_bytes
 
 _HOLE_MARK = "\ue000"
 _HOLE = re.compile(f'"{_HOLE_MARK}(\\w+)"')
@@ -31,7 +31,7 @@ _RARE_CONTROL = _NEEDS_ESCAPE.copy()
 _RARE_CONTROL[[ord(character) for character, _ in _ESCAPES]] = False
 NULL = pa.scalar(None, pa.string())
 
-Column = pa.Array | str
+Column: TypeAlias = pa.Array | str
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,10 @@ class Quoted:
     def null_count(self) -> int:
         return self.body.null_count
 
-    def take(self, indices: pa.Array) -> "Quoted":
+    def take(self, indices: pa.Array) -> Quoted:
         return Quoted(pc.take(self.body, indices))
 
-    def coalesce(self, other: "Quoted") -> "Quoted":
+    def coalesce(self, other: Quoted) -> Quoted:
         return Quoted(pc.coalesce(self.body, other.body))
 
     def literals(self) -> pa.Array:
@@ -61,7 +61,7 @@ class Quoted:
         return pc.binary_join_element_wise('"', self.body, '"', "")
 
 
-Value = Column | Quoted
+Value: TypeAlias = Column | Quoted
 
 
 def hole(name: str) -> str:
@@ -77,11 +77,11 @@ class Template:
     holes: tuple[str, ...]
 
     @classmethod
-    def of(cls, obj: Any) -> "Template":
+    def of(cls, obj: Any) -> Template:
         parts = _HOLE.split(orjson.dumps(obj).decode())
         return cls(tuple(parts[0::2]), tuple(parts[1::2]))
 
-    def after(self, name: str) -> tuple[str, "Template"]:
+    def after(self, name: str) -> tuple[str, Template]:
         """The text before the first hole, which must be ``name``, and the template after it."""
         if self.holes[:1] != (name,):
             raise ValueError(f"the first hole is {self.holes[:1]}, not {name!r}")
@@ -101,7 +101,7 @@ class Template:
         if any(column.null_count == length for column in columns if length):
             return pa.nulls(length, pa.string())
         pieces: list[Column] = [lead]
-        for literal, name in zip(self.literals, self.holes):
+        for literal, name in zip(self.literals, self.holes, strict=False):  # the last literal follows every hole
             pieces.append(literal)
             for value in _each(values[name]):
                 pieces += ['"', value.body, '"'] if isinstance(value, Quoted) else [value]
@@ -160,7 +160,12 @@ def quoted(array: pa.Array) -> Quoted:
 
 
 def json_numbers(array: pa.Array) -> pa.Array:
-    """JSON numbers of a float column, as orjson writes them (null stays null)."""
+    """JSON numbers of a float column, as orjson writes them (null stays null).
+
+    JSON has no NaN or infinity (orjson would write null): the rule book refuses them before
+    anything is written, and a column that still holds one is an error here, never a null."""
+    if pa.types.is_floating(array.type) and pc.any(pc.invert(pc.is_finite(array))).as_py():
+        raise ValueError("a number that is NaN or infinite cannot be written as JSON; check the rows against the rule book first")
     valid = pc.is_valid(array)
     texts = pa.nulls(len(array), pa.string())
     if array.null_count < len(array):
