@@ -3,6 +3,8 @@
 The layout is described in :mod:`newsclaims.labelstudio.layout`. Region ids are our
 annotation ids, so relations hold across the round trip. Label Studio's offsets are taken
 as the truth and checked against the text; its ``text`` copy of a region is not trusted.
+A relation needs no label when its two regions' labels say what it means
+(:func:`relation_meaning`); a label that is given must agree with them.
 Every region that cannot be converted is reported with its id; nothing is skipped.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Claim, ClaimSpan, Entity, Figure, Span
+from ..rules import span_fault
 from ..vocab import Approximation, ClaimMode, ClaimPart, DatePart, DefinedEnum, EntityType, FigureKind
 from .layout import (
     APPROXIMATION_TAG,
@@ -233,14 +236,15 @@ class _Reader:
         if type(start) is not int or type(end) is not int:
             self.problem("region-offsets-invalid", region_id, f"expected integer start and end, found {start!r} and {end!r}")
             return None
-        if not 0 <= start < end <= len(self.text):
-            self.problem("span-out-of-range", region_id, f"expected 0 <= start < end <= {len(self.text)}, found {start}:{end}")
+        fault = span_fault(start, end, len(self.text))
+        if fault is not None:
+            self.problem(fault[0], region_id, fault[1])
             return None
         return {"start": start, "end": end, "text": self.text[start:end]}
 
     def _read_region(self, region_id: str, tag: Any, result: Result) -> None:
         if region_id in self.regions:
-            self.problem("duplicate-region-id", region_id, f"expected one labels result per region id, found another from {tag!r}")
+            self.problem("duplicate-id", region_id, f"expected one labels result per region id, found another from {tag!r}")
             return
         allowed = _LABEL_VALUES.get(tag)
         if allowed is None:
@@ -253,7 +257,7 @@ class _Reader:
             return
         label = labels[0]
         if type(label) is not str or label not in allowed:
-            self.problem("unknown-label", region_id, f"{tag}: expected one of {list(_LABEL_TAGS[tag].definitions())}, found {label!r}")
+            self.problem("value-vocabulary", region_id, f"{tag}: expected one of {list(_LABEL_TAGS[tag].definitions())}, found {label!r}")
             return
         span = self._span(region_id, value)
         if span is not None:
@@ -285,12 +289,12 @@ class _Reader:
         if allowed is not None:
             choices = value.get("choices")
             if type(choices) is not list or any(type(c) is not str or c not in allowed for c in choices):
-                self.problem("unknown-choice", region_id, f"{tag}: expected choices from {list(_CHOICE_TAGS[tag].definitions())}, found {choices!r}")
+                self.problem("value-vocabulary", region_id, f"{tag}: expected choices from {list(_CHOICE_TAGS[tag].definitions())}, found {choices!r}")
                 return _INVALID
             if tag == DATE_INFERRED_TAG:
                 return choices
             if len(choices) > 1:
-                self.problem("unknown-choice", region_id, f"{tag}: expected one choice, found {choices!r}")
+                self.problem("attribute-invalid", region_id, f"{tag}: expected one choice, found {choices!r}")
                 return _INVALID
             return choices[0] if choices else None
         if tag in NUMBER_TAGS:
@@ -305,10 +309,43 @@ class _Reader:
         if type(texts) is not list or len(texts) > 1 or any(type(t) is not str for t in texts):
             self.problem("attribute-invalid", region_id, f"{tag}: expected at most one text, found {texts!r}")
             return _INVALID
-        return texts[0] if texts and texts[0] != "" else None
+        if texts and texts[0] == "":
+            self.problem("empty-text", region_id, f"{tag}: expected no result or a text of at least one character, found ''")
+            return _INVALID
+        return texts[0] if texts else None
 
 
 _INVALID = object()
+
+
+_MEANINGS: dict[tuple[str, str], RelationLabel] = {
+    (_CONTENT, _SOURCE): RelationLabel.SOURCE,
+    (_CONTENT, ENTITY_TAG): RelationLabel.SOURCE,
+    (_CONTENT, ClaimPart.CUE.value): RelationLabel.CUE,
+    (_SOURCE, ENTITY_TAG): RelationLabel.REFERS_TO,
+    (FIGURE_TAG, _CONTENT): RelationLabel.IN_CLAIM,
+    (_CONTENT, _CONTENT): RelationLabel.CONTINUES,
+}
+_MEANINGS_TEXT = ", ".join(f"{a} - {b} = {label.value}" for (a, b), label in _MEANINGS.items())
+
+
+def region_kind(region: _Region) -> str:
+    """What a region is for a relation: its claim part (source, cue, content), else its tag (entity, figure)."""
+    return region.label if region.tag == CLAIM_TAG else region.tag
+
+
+def relation_meaning(from_kind: str, to_kind: str) -> tuple[RelationLabel, bool] | None:
+    """The relation two regions of these kinds can only have, and whether it runs the other way.
+
+    The pair decides the meaning in either direction (content and source: ``source``, from the
+    content); a content to content relation (``continues``) runs from the further piece to the
+    first, as drawn. ``None`` when no relation of the layout joins the two kinds.
+    """
+    if (from_kind, to_kind) in _MEANINGS:
+        return _MEANINGS[from_kind, to_kind], False
+    if (to_kind, from_kind) in _MEANINGS:
+        return _MEANINGS[to_kind, from_kind], True
+    return None
 
 
 def _relation_key(relation: Result) -> tuple[Any, Any, Any]:
@@ -337,9 +374,10 @@ class _Assembler:
     def _link(self, relation: Result) -> None:
         from_id, to_id, label = _relation_key(relation)
         if from_id is None or to_id is None:
-            self.problem("relation-dangling", from_id, f"relation: expected from_id and to_id naming regions, found {relation.get('from_id')!r} and {relation.get('to_id')!r}")
+            self.problem("dangling-reference", from_id, f"relation: expected from_id and to_id naming regions, found {relation.get('from_id')!r} and {relation.get('to_id')!r}")
             return
-        if label not in _RELATION_VALUES:
+        unlabelled = relation.get("labels") in (None, [])
+        if not unlabelled and label not in _RELATION_VALUES:
             self.problem("relation-label", from_id, f"relation {from_id}->{to_id}: expected one label of {list(RelationLabel.definitions())}, found {relation.get('labels')!r}")
             self.rejected.update((from_id, to_id))
             return
@@ -348,7 +386,23 @@ class _Assembler:
             return
         if from_id not in regions or to_id not in regions:
             missing = [rid for rid in (from_id, to_id) if rid not in regions]
-            self.problem("relation-dangling", from_id, f"relation {label} {from_id}->{to_id}: expected regions of this annotation, found no region {missing}")
+            self.problem("dangling-reference", from_id, f"relation {label or '(unlabelled)'} {from_id}->{to_id}: expected regions of this annotation, found no region {missing}")
+            return
+        kinds = (region_kind(regions[from_id]), region_kind(regions[to_id]))
+        meaning = relation_meaning(*kinds)
+        if meaning is None:
+            if unlabelled:
+                self.problem("relation-label", from_id,
+                    f"relation {from_id}->{to_id}: expected a label, or two regions whose labels say what it means ({_MEANINGS_TEXT}), found {kinds[0]} -> {kinds[1]}")
+                self.rejected.update((from_id, to_id))
+                return
+        elif unlabelled or meaning[0].value == label:
+            label = meaning[0].value
+            if meaning[1]:
+                from_id, to_id = to_id, from_id
+        else:
+            self.problem("relation-target", from_id, f"relation {label} {from_id}->{to_id}: a relation between a {kinds[0]} and a {kinds[1]} region is {meaning[0].value}, found the label {label!r}")
+            self.rejected.update((from_id, to_id))
             return
         self.links[from_id].append((label, to_id))
 
@@ -404,7 +458,7 @@ class _Assembler:
             self.problem("relation-repeated", region.id, f"in_claim: expected at most one claim, found {claims}")
         attributes = region.attributes
         if attributes.get(APPROXIMATION_TAG) is None:
-            self.problem("attribute-missing", region.id, f"{APPROXIMATION_TAG}: expected a choice on the figure region, found none")
+            self.problem("value-missing", region.id, f"{APPROXIMATION_TAG}: expected a choice on the figure region, found none")
             return None
         claim_id = claims[0] if claims else None
         if claim_id in continuation:
@@ -427,7 +481,7 @@ class _Assembler:
         mode = region.attributes.get(MODE_TAG)
         if mode is None:
             if region.id not in self.rejected:
-                self.problem("attribute-missing", region.id, f"{MODE_TAG}: expected a choice on the content region, found none")
+                self.problem("value-missing", region.id, f"{MODE_TAG}: expected a choice on the content region, found none")
             return None
         for piece in pieces:
             if regions[piece].attributes.get(MODE_TAG) not in (None, mode):
