@@ -2,21 +2,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from datasets import LargeList, List, Value
+from datasets import ClassLabel, LargeList, List, Value
 
-from newsclaims.hf.croissant import CroissantInfo, croissant_metadata, write_croissant
+from conftest import REPO
+from newsclaims.hf.croissant import CroissantInfo, LicenseTerm, croissant_metadata, nesting_notes, write_croissant
 from newsclaims.hf.features import CONFIGS, config_features
 from newsclaims.jsonio import canonical_json
+from newsclaims.release import citation
+from newsclaims.release import croissant_info as release_croissant_info
+from newsclaims.release_version import read_release
 
 FEATURES = config_features()
+REPO_RELEASE = REPO / "corpus" / "parquet"
 
 INFO = CroissantInfo(
     name="newsclaims-test",
@@ -52,6 +59,8 @@ def _sample(feature, row: int, path: str):
         return [_sample(feature.feature, row * 10 + i, f"{path}[{i}]") for i in range(row + 1)]
     if isinstance(feature, dict):
         return {key: _sample(sub, row, f"{path}.{key}") for key, sub in feature.items()}
+    if isinstance(feature, ClassLabel):
+        return (row + len(path)) % feature.num_classes
     assert isinstance(feature, Value)
     if feature.dtype == "string":
         return f"{path}-{row}"
@@ -67,7 +76,7 @@ def _sample(feature, row: int, path: str):
 def _rows(config: str) -> list[dict]:
     rows = [{column: _sample(f, row, column) for column, f in FEATURES[config].items()} for row in range(2)]
     if config == "figures":
-        for row, override in zip(rows, FIGURES):
+        for row, override in zip(rows, FIGURES, strict=True):
             row.update(override)
     return rows
 
@@ -207,6 +216,126 @@ def test_fields_follow_the_features(release: Path) -> None:
     assert studio["task_id"]["source"]["transform"] == [{"jsonPath": "task_id"}]
     assert sets["entities"]["isArray"] is True
     claims = {f["name"]: f for f in sets["claims"]["subField"]}
-    content = {f["name"]: f for f in claims["content"]["subField"]}
-    assert claims["content"]["isArray"] is True
-    assert content["start"]["source"]["transform"] == [{"jsonPath": "content"}, {"jsonPath": "start"}]
+    assert list(claims) == ["id", "mode", "cue_start", "cue_end", "cue_text", "cue_id", "source_start", "source_end", "source_text", "source_id", "source_entity_id"]
+    assert claims["cue_start"]["source"]["transform"] == [{"jsonPath": "cue"}, {"jsonPath": "start"}]
+    assert claims["cue_start"]["dataType"] == "sc:Integer" and "isArray" not in claims["cue_start"]
+    figures = {f["name"]: f for f in sets["figures"]["subField"]}
+    assert figures["date_inferred"]["isArray"] is True
+
+
+def test_what_cannot_be_nested_is_named_in_the_descriptions(release: Path) -> None:
+    metadata = croissant_metadata(release, FEATURES, INFO)
+    record_sets = {rs["@id"]: rs for rs in metadata["recordSet"]}
+    for config in ("articles", "annotation_sets"):
+        assert "claims[].content" in record_sets[config]["description"]
+        assert "claims[].cue as cue_*" in record_sets[config]["description"]
+    assert "claims[].content" not in record_sets["claims"]["description"]
+    assert "In the annotation_sets and articles record sets" in metadata["description"]
+    assert nesting_notes({"figures": FEATURES["figures"], "claims": FEATURES["claims"]}) == {}
+
+
+def test_a_dataset_licensed_in_parts_lists_each_part_and_notes_the_fields(release: Path) -> None:
+    terms = (LicenseTerm("CC-BY-4.0", "The annotations.", "https://creativecommons.org/licenses/by/4.0/"), LicenseTerm("Texts: rights unknown", "The texts."))
+    info = replace(INFO, license=terms, field_notes={"text": "Third-party words."})
+    metadata = croissant_metadata(release, FEATURES, info)
+    assert metadata["license"] == [
+        {"@type": "sc:CreativeWork", "name": "CC-BY-4.0", "description": "The annotations.", "url": "https://creativecommons.org/licenses/by/4.0/"},
+        {"@type": "sc:CreativeWork", "name": "Texts: rights unknown", "description": "The texts."},
+    ]
+    described = [f for f in _all_fields(metadata) if f["name"] == "text"]
+    assert described and all(f["description"] == "Third-party words." for f in described)
+    assert all(f.get("description") != "Third-party words." for f in _all_fields(metadata) if f["name"] != "text")
+
+
+def test_every_record_set_iterates_with_the_parquet_values_in_place(release: Path) -> None:
+    path = write_croissant(release, FEATURES, INFO)
+    _assert_records_match_parquet(path)
+
+
+def test_the_release_metadata_takes_version_and_date_from_the_record(tmp_path: Path) -> None:
+    release = tmp_path / "parquet"
+    shutil.copytree(REPO_RELEASE, release)
+    record = read_release(release)
+    published = {config: features for config, features in FEATURES.items() if (release / config).is_dir()}
+    assert published
+    path = write_croissant(release, published, release_croissant_info(record))
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    assert (metadata["version"], metadata["datePublished"]) == (record.version, record.date)
+    assert metadata["citeAs"] == citation(record.version, record.date)
+    assert [term["name"] for term in metadata["license"]] == ["CC-BY-4.0", "Article texts: rights unknown, research use only"]
+    for prop in ("rai:dataAnnotationAnalysis", "rai:annotationsPerItem", "rai:dataCollectionTimeFrame", "rai:dataCollectionRawData", "rai:dataCollection", "rai:dataAnnotationProtocol"):
+        assert metadata[prop], prop
+    texts = [f for f in _all_fields(metadata) if f["name"] in ("text", "title", "cue_text", "source_text")]
+    assert texts and all("rights unknown" in f["description"] for f in texts)
+    import mlcroissant as mlc
+
+    parsed = mlc.Dataset(jsonld=str(path)).metadata
+    assert [d.date().isoformat() for d in parsed.data_collection_timeframe] == ["2026-11-01", "2026-11-30"]
+    assert parsed.annotations_per_item and parsed.data_annotation_analysis
+
+
+def test_every_record_set_of_the_committed_release_iterates_like_its_parquet() -> None:
+    """The committed croissant.json: every record set, as mlcroissant reads it, against the Parquet rows."""
+    _assert_records_match_parquet(REPO_RELEASE / "croissant.json")
+
+
+def _all_fields(metadata: dict) -> list[dict]:
+    found = []
+
+    def walk(fields: list[dict]) -> None:
+        for f in fields:
+            found.append(f)
+            walk(f.get("subField", []))
+
+    for record_set in metadata["recordSet"]:
+        walk(record_set["field"])
+    return found
+
+
+def _plain(value):
+    """mlcroissant's record values with text decoded, to compare with the Parquet rows."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {key.rsplit("/", 1)[1]: _plain(v) for key, v in value.items()}
+    return value
+
+
+def _as_described(field: dict, value):
+    """A Parquet value in the shape of ``field``: a struct inside a list element as prefixed members."""
+    if "subField" not in field:
+        return value
+    if field.get("isArray"):
+        return [_element_as_described(field["subField"], element) for element in value]
+    return _element_as_described(field["subField"], value)
+
+
+def _element_as_described(subfields: list[dict], element: dict) -> dict:
+    shaped = {}
+    for sub in subfields:
+        [*steps] = [t["jsonPath"] for t in sub["source"].get("transform", [])]
+        value = element
+        for step in steps:
+            value = None if value is None else value[step]
+        shaped[sub["name"]] = value
+    return shaped
+
+
+def _assert_records_match_parquet(path: Path) -> None:
+    import mlcroissant as mlc
+
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    record_sets = metadata["recordSet"]
+    assert record_sets, f"{path} describes no record set"
+    dataset = mlc.Dataset(jsonld=str(path))
+    for record_set in record_sets:
+        config = record_set["@id"]
+        rows = pq.ParquetDataset(path.parent / config).read().to_pylist()
+        assert rows, config
+        expected = [{f["name"]: _as_described(f, row[f["name"]]) for f in record_set["field"]} for row in rows]
+        records = [_plain(dict(r)) for r in dataset.records(record_set=config)]
+        assert len(records) == len(expected), config
+        key = lambda r: json.dumps(r, sort_keys=True, default=str)  # noqa: E731
+        assert sorted(records, key=key) == sorted(expected, key=key), config

@@ -59,7 +59,8 @@ def advances(monkeypatch) -> dict[str, int]:
 def test_every_long_command_advances_its_bar(tmp_path: Path, advances: dict[str, int]):
     corpus = copy_corpus(tmp_path)
     files, revisions = len(corpus.annotation_paths()), len(corpus.load_manifest().articles)
-    run = lambda *args: cli.main(["--corpus", str(corpus.root), *map(str, args)])
+    def run(*args):
+        return cli.main(["--corpus", str(corpus.root), *map(str, args)])
     export = tmp_path / "export.json"
     write_synthetic_export(export, 7, seed=3)
     assert run("validate") == 0

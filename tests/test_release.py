@@ -24,12 +24,13 @@ from newsclaims.hf.card import stale_docs
 from newsclaims.hf.features import CONFIGS, config_features, config_schema
 from newsclaims.hf.parquet_io import ShardLimits, read_metadata, release_schema
 from newsclaims.model import SCHEMA_VERSION
-from newsclaims.release import RELEASE_VERSION
+from newsclaims.release_version import read_release
 from newsclaims.store import Corpus
 from release_helpers import copy_corpus, release_files
 
 RELEASE = REPO / "corpus" / "parquet"
 PARQUET_FILES = sorted(RELEASE.rglob("*.parquet"))
+RELEASE_VERSION = read_release(RELEASE).version
 
 
 def test_release_has_every_config():
@@ -38,8 +39,8 @@ def test_release_has_every_config():
 
 
 def test_committed_release_is_what_the_corpus_builds_byte_for_byte(tmp_path: Path):
-    corpus = copy_corpus(tmp_path)
-    build_release(corpus, RELEASE_VERSION)
+    corpus = copy_corpus(tmp_path, with_release=True)
+    build_release(corpus)
     built = release_files(corpus.parquet_dir)
     committed = release_files(RELEASE)
     assert sorted(built) == sorted(committed)
@@ -49,9 +50,9 @@ def test_committed_release_is_what_the_corpus_builds_byte_for_byte(tmp_path: Pat
 
 def test_rebuild_is_byte_identical(tmp_path: Path):
     corpus = copy_corpus(tmp_path)
-    build_release(corpus, RELEASE_VERSION)
+    build_release(corpus)
     first = release_files(corpus.parquet_dir)
-    build_release(corpus, RELEASE_VERSION)
+    build_release(corpus)
     assert release_files(corpus.parquet_dir) == first
 
 
@@ -136,7 +137,7 @@ def test_corpus_to_parquet_to_corpus_gives_identical_bytes(tmp_path: Path):
     corpus = copy_corpus(tmp_path)
     before = {p.name: p.read_bytes() for p in corpus.annotation_paths()}
     assert before
-    build_release(corpus, RELEASE_VERSION)
+    build_release(corpus)
     for path in corpus.annotation_paths():
         path.unlink()
     hf_to_corpus(corpus.parquet_dir, corpus)
@@ -172,7 +173,7 @@ def test_sharded_release_keeps_one_schema_and_round_trips(tmp_path: Path):
     corpus = _many_article_corpus(tmp_path / "corpus")
     assert validate_corpus(corpus) == []
     before = {p.name: p.read_bytes() for p in corpus.annotation_paths()}
-    result = build_release(corpus, RELEASE_VERSION, ShardLimits(articles=2, annotation_sets=3, flat=5))
+    result = build_release(corpus, ShardLimits(articles=2, annotation_sets=3, flat=5))
     assert len(result.files["articles"]) == 4 and len(result.files["figures"]) == 3
     for name, paths in result.files.items():
         schemas = {pq.read_schema(p).to_string() for p in paths}
@@ -189,7 +190,7 @@ def test_build_refuses_an_invalid_corpus_and_keeps_the_previous_release(tmp_path
     path = corpus.annotation_paths()[0]
     path.write_text(path.read_text(encoding="utf-8").replace('"text": "Lavrov"', '"text": "Lavrof"', 1), encoding="utf-8")
     with pytest.raises(CorpusInvalidError) as raised:
-        build_release(corpus, RELEASE_VERSION)
+        build_release(corpus)
     assert {p.error_id for p in raised.value.problems} == {"span-text-mismatch"}
     assert release_files(corpus.parquet_dir) == previous
 
@@ -203,7 +204,7 @@ def test_interrupted_build_leaves_the_previous_release(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(build_module, "write_croissant", crash)
     with pytest.raises(KeyboardInterrupt):
-        build_release(corpus, RELEASE_VERSION)
+        build_release(corpus)
     assert release_files(corpus.parquet_dir) == previous
     assert sorted(p.name for p in corpus.root.iterdir()) == ["annotations", "articles", "manifest.json", "parquet"]
 
@@ -259,7 +260,7 @@ def test_a_shard_of_zero_span_rows_reads_with_the_others(tmp_path: Path):
     for aset in emptied.sets:
         aset.entities, aset.claims, aset.figures = [], [], []
     corpus.save_annotations(emptied)
-    result = build_release(corpus, RELEASE_VERSION, ShardLimits(articles=1, annotation_sets=1, flat=5))
+    result = build_release(corpus, ShardLimits(articles=1, annotation_sets=1, flat=5))
     first = pq.read_table(result.files["articles"][0])
     assert first.column("article_id").to_pylist() == ["a"] and first.column("entities").to_pylist() == [[]]
     assert len({pq.read_schema(p).to_string() for p in result.files["articles"]}) == 1

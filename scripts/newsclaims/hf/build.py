@@ -1,24 +1,50 @@
-"""``newsclaims build``: the corpus -> a Parquet release, written beside the old one and swapped in whole."""
+"""``newsclaims build``: the corpus -> a Parquet release, written beside the old one and swapped in whole.
+
+The build holds the corpus's lock and writes the new release into the corpus's workspace;
+publishing exchanges it with the old one in one step (:mod:`..publish`), so a kill at any
+instant leaves the old release or the new one, never neither.
+
+The release's version comes from comparing what it publishes with the release it replaces
+(``release_version``); its record travels inside the release folder.
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..errors import CorpusInvalidError
+from ..model import SCHEMA_VERSION, AnnotationFile
+from ..publish import fault_point
+from ..release import croissant_info
+from ..release_version import (
+    ARTICLES_FILE,
+    RELEASE_FILE,
+    ReleaseInfo,
+    article_digests,
+    compare,
+    describe,
+    next_release,
+    read_article_digests,
+    read_release,
+    release_digests,
+    utc_today,
+    write_article_digests,
+    write_release_record,
+)
 from ..store import Corpus
 from ..validate import ERROR, validate_corpus
-from ..release import ANNOTATION_LICENSE_URL, ANNOTATION_PROTOCOL, CITATION, DATA_COLLECTION, DESCRIPTION, LIMITATIONS, RELEASE_DATE, PRETTY_NAME
-from .croissant import CroissantInfo, write_croissant
+from .croissant import CROISSANT_FILE, write_croissant
 from .features import CONFIGS, config_features
-from .parquet_io import ShardLimits, ShardWriter, release_schema
+from .ner_rows import ner_rows
+from .parquet_io import ShardLimits, ShardWriter, check_replaceable, release_schema
 from .rows import annotation_set_rows, article_row, claim_rows, entity_rows, figure_rows, gold_of
 
 BUILD_PREFIX = ".parquet-build-"
-OLD_PREFIX = ".parquet-old-"
+"""Folders that builds of earlier versions of this code left when interrupted."""
+RELEASE_FILES = (CROISSANT_FILE, RELEASE_FILE, ARTICLES_FILE)
 
 
 @dataclass
@@ -26,10 +52,18 @@ class BuildResult:
     release_dir: Path
     files: dict[str, list[Path]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    release: ReleaseInfo | None = None
+    moved: bool = False
+    ner_losses: list = field(default_factory=list)
+    """Gold entities the ``ner`` config's BIO tags cannot hold (``newsclaims export --format conll --report`` lists them too)."""
+
+    def describe(self) -> str:
+        """``release 1.1.0 (was 1.0.0: minor, 1 article added)``"""
+        return describe(self.release, self.moved) if self.release else f"release written in {self.release_dir}"
 
 
 def _remove_leftovers(parent: Path) -> None:
-    """Folders of a build that was interrupted: never part of a release, safe to delete."""
+    """Folders of a build of an earlier version that was interrupted: never part of a release, safe to delete."""
     for leftover in parent.glob(f"{BUILD_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
 
@@ -39,12 +73,13 @@ def write_release(corpus: Corpus, target: Path, release: str, limits: ShardLimit
     writers = {name: ShardWriter(target / name, release_schema(name, release), limits.for_config(name)) for name in CONFIGS}
     records = sorted(corpus.load_manifest().articles, key=lambda r: (r.article_id, r.revision))
     by_sha = {r.text_sha256: r for r in records}
-    loaded: dict[str, object] = {}
+    loaded: dict[str, AnnotationFile | None] = {}
+    ner_losses: list = []
     for record in records:
         if record.article_id not in loaded:
-            loaded[record.article_id] = corpus.load_annotations(record.article_id)
-            if loaded[record.article_id] is not None:
-                writers["annotation_sets"].write(annotation_set_rows(by_sha, loaded[record.article_id]))
+            new = loaded[record.article_id] = corpus.load_annotations(record.article_id)
+            if new is not None:
+                writers["annotation_sets"].write(annotation_set_rows(by_sha, new))
         annotations = loaded[record.article_id]
         text = corpus.read_text(record)
         gold = gold_of(annotations, record)
@@ -53,61 +88,45 @@ def write_release(corpus: Corpus, target: Path, release: str, limits: ShardLimit
             writers["entities"].write(entity_rows(record, gold))
             writers["claims"].write(claim_rows(record, text, gold))
             writers["figures"].write(figure_rows(record, gold))
+            writers["ner"].write(ner_rows(record, text, gold, ner_losses))
         if progress:
             progress(1)
-    result = BuildResult(release_dir=target)
+        fault_point("build:article")
+    result = BuildResult(release_dir=target, ner_losses=ner_losses)
     for name, writer in writers.items():
         result.files[name] = writer.close()
         result.rows[name] = writer.rows_written
     return result
 
 
-def croissant_info(release: str) -> CroissantInfo:
-    return CroissantInfo(
-        name="newsclaims",
-        version=release,
-        description=PRETTY_NAME + ". " + DESCRIPTION,
-        license=ANNOTATION_LICENSE_URL,
-        url=None,
-        date_published=RELEASE_DATE,
-        citation=CITATION,
-        creators=("the newsclaims maintainers",),
-        language=("en",),
-        data_collection=DATA_COLLECTION,
-        data_annotation_protocol=ANNOTATION_PROTOCOL,
-        data_annotation_platform="Label Studio 1.23 with the generated labeling config; hand-written JSON validated by newsclaims.",
-        data_preprocessing_protocol="None: article bytes are stored exactly as received; offsets are Unicode code points of that text.",
-        data_limitations=LIMITATIONS,
-        data_biases="One article on one side of one event, from one unknown outlet: not representative of news in general.",
-        personal_sensitive_information="Public figures named in their public roles; casualty figures in aggregate; no private individual.",
-        data_use_cases="Research on attribution, quotation and the reporting of numbers; a test bed for annotation tooling.",
-        data_social_impact="Figures are what the article reports, not verified facts; do not use them as casualty statistics.",
-        data_release_maintenance_plan="Semantic versions with a changelog entry per release; corrections become new article revisions.",
-    )
+def next_release_of(corpus: Corpus, staging: Path, today: str | None = None) -> tuple[ReleaseInfo, bool]:
+    """Write the corpus's article digests into ``staging`` and compare them with the current release."""
+    write_article_digests(staging / ARTICLES_FILE, article_digests(corpus))
+    previous = read_release(corpus.parquet_dir)
+    changes = compare(release_digests(corpus.parquet_dir) if previous else (), read_article_digests(staging / ARTICLES_FILE))
+    return next_release(previous, changes, SCHEMA_VERSION, today or utc_today(), CONFIGS)
 
 
-def build_release(corpus: Corpus, release: str, limits: ShardLimits = ShardLimits(), progress: Callable[[int], None] | None = None) -> BuildResult:
-    """Validate, write the release and its Croissant metadata beside the current one, then swap it in.
+def build_release(corpus: Corpus, limits: ShardLimits = ShardLimits(), progress: Callable[[int], None] | None = None, today: str | None = None) -> BuildResult:
+    """Validate, version the release, write it and its Croissant metadata beside the current one, then swap it in.
 
-    An interrupted build leaves the previous release as it was.
+    An interrupted build leaves the previous release as it was. ``today`` (YYYY-MM-DD, UTC by
+    default) dates the release when its version moves.
     """
-    problems = [p for p in validate_corpus(corpus) if p.level == ERROR]
-    if problems:
-        raise CorpusInvalidError(f"{corpus.root}: refusing to build from a corpus with {len(problems)} validation error(s)", problems)
     final = corpus.parquet_dir
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(final.parent)
-    staging = final.parent / f"{BUILD_PREFIX}{os.getpid()}"
-    try:
-        result = write_release(corpus, staging, release, limits, progress)
-        write_croissant(staging, config_features(), croissant_info(release))
-        old = final.parent / f"{OLD_PREFIX}{os.getpid()}"
-        if final.exists():
-            final.rename(old)
-        staging.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with corpus.writing() as publication:
+        problems = [p for p in validate_corpus(corpus) if p.level == ERROR]
+        if problems:
+            raise CorpusInvalidError(f"{corpus.root}: refusing to build from a corpus with {len(problems)} validation error(s)", problems)
+        check_replaceable(final, CONFIGS, RELEASE_FILES, "newsclaims build")
+        _remove_leftovers(final.parent)
+        staging = publication.folder(final.name)
+        info, moved = next_release_of(corpus, staging, today)
+        result = write_release(corpus, staging, info.version, limits, progress)
+        write_release_record(staging, info)
+        write_croissant(staging, config_features(), croissant_info(info))
+        fault_point("build:written")
     result.release_dir = final
+    result.release, result.moved = info, moved
     result.files = {name: [final / name / p.name for p in paths] for name, paths in result.files.items()}
     return result

@@ -6,24 +6,29 @@ shard is listed as a ``cr:FileObject`` carrying its SHA-256. The record sets rea
 field can name only one FileObject, and mlcroissant 1.1.1 does not read Parquet through a
 FileSet ``containedIn`` FileObjects. Hence mlcroissant does not check the hashes on load.
 
-Columns are described from the config's ``datasets.Features``: scalars become typed fields,
+Columns are described from the config's ``datasets.Features``: scalars become typed fields
+(a ``ClassLabel`` an integer whose description lists the class names),
 lists ``isArray`` fields and structs ``subField``s read from their column with a chain of
-``jsonPath`` transforms. mlcroissant 1.1.1 validates all of it, but its reader fails on a
-list of structs inside a list of structs (``claims[].content[]`` of articles and
-annotation_sets) and returns a struct inside a list of structs (``claims[].cue``) as one
-dict of lists beside the list instead of inside each element.
+``jsonPath`` transforms. mlcroissant's reader puts the values of a subfield in place only one
+level down (a leaf of a struct, or of each element of a list of structs), so deeper values
+are described in the shape it reads, and the file says so (``nesting_notes``):
+
+- a struct inside a list of structs becomes prefixed fields of each element
+  (``claims[].cue.start`` is ``claims[].cue_start``, as in the flat ``claims`` config);
+- a list of structs inside a list of structs is left out of that record set (its jsonPath
+  would keep only the first element); the note names the column that holds it.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
-from datasets import Features, LargeList, List, Value
+from datasets import ClassLabel, Features, LargeList, List, Value
 
 from ..jsonio import atomic_write_text, canonical_json
 
@@ -88,21 +93,44 @@ DATA_TYPES = {
 
 
 @dataclass(frozen=True)
+class LicenseTerm:
+    """One licence of a dataset whose parts are licensed differently, and what it covers."""
+
+    name: str
+    covers: str
+    url: str | None = None
+
+    def jsonld(self) -> dict:
+        term = {"@type": "sc:CreativeWork", "name": self.name, "description": self.covers}
+        return {**term, "url": self.url} if self.url else term
+
+
+@dataclass(frozen=True)
 class CroissantInfo:
-    """Dataset-level metadata; the ``data_*`` and related strings are Croissant RAI properties."""
+    """Dataset-level metadata; the ``data_*`` and related strings are Croissant RAI properties.
+
+    ``license`` is one licence URL, or the terms of a dataset licensed in parts.
+    ``field_notes`` adds a description to every field of that name, in every record set
+    (how the licence applies to a column, say).
+    """
 
     name: str
     version: str
     description: str
-    license: str
+    license: str | Sequence[LicenseTerm]
     url: str | None
     creators: Sequence[str] = ()
     language: Sequence[str] = ()
     citation: str | None = None
     date_published: str | None = None
+    field_notes: Mapping[str, str] = field(default_factory=dict)
     data_collection: str | None = None
+    data_collection_raw_data: str | None = None
+    data_collection_timeframe: Sequence[str] = ()
     data_annotation_protocol: str | None = None
     data_annotation_platform: str | None = None
+    data_annotation_analysis: str | None = None
+    annotations_per_item: str | None = None
     data_preprocessing_protocol: str | None = None
     data_limitations: str | None = None
     data_biases: str | None = None
@@ -114,8 +142,12 @@ class CroissantInfo:
 
 RAI_PROPERTIES = {
     "data_collection": "rai:dataCollection",
+    "data_collection_raw_data": "rai:dataCollectionRawData",
+    "data_collection_timeframe": "rai:dataCollectionTimeFrame",
     "data_annotation_protocol": "rai:dataAnnotationProtocol",
     "data_annotation_platform": "rai:dataAnnotationPlatform",
+    "data_annotation_analysis": "rai:dataAnnotationAnalysis",
+    "annotations_per_item": "rai:annotationsPerItem",
     "data_preprocessing_protocol": "rai:dataPreprocessingProtocol",
     "data_limitations": "rai:dataLimitations",
     "data_biases": "rai:dataBiases",
@@ -124,6 +156,7 @@ RAI_PROPERTIES = {
     "data_social_impact": "rai:dataSocialImpact",
     "data_release_maintenance_plan": "rai:dataReleaseMaintenancePlan",
 }
+"""Croissant RAI properties, spelled as mlcroissant 1.1.1 reads them (``dataCollectionTimeFrame``)."""
 
 
 def sha256_file(path: Path) -> str:
@@ -174,8 +207,7 @@ def _element(feature):
     return None
 
 
-def _field(field_id: str, name: str, feature, source: dict, json_path: tuple[str, ...] = ()) -> dict:
-    """The field reading ``feature`` from ``source``'s column, at ``json_path`` inside it."""
+def _leaf(field_id: str, name: str, feature, source: dict, json_path: tuple[str, ...], notes: Mapping[str, str]) -> dict:
     field: dict = {"@type": "cr:Field", "@id": field_id, "name": name}
     element = _element(feature)
     if element is not None:
@@ -183,25 +215,101 @@ def _field(field_id: str, name: str, feature, source: dict, json_path: tuple[str
             raise TypeError(f"{field_id}: lists of lists are not supported")
         field["isArray"] = True
         feature = element
-    if isinstance(feature, dict):
-        field["subField"] = [
-            _field(f"{field_id}/{key}", key, sub, source, (*json_path, key)) for key, sub in feature.items()
-        ]
-        return field
-    if not isinstance(feature, Value) or feature.dtype not in DATA_TYPES:
+    descriptions = [notes[name]] if name in notes else []
+    if isinstance(feature, ClassLabel):
+        descriptions.append("Class index into: " + ", ".join(feature.names) + ".")
+        data_type = DATA_TYPES["int64"]
+    elif isinstance(feature, Value) and feature.dtype in DATA_TYPES:
+        data_type = DATA_TYPES[feature.dtype]
+    else:
         raise TypeError(f"{field_id}: no Croissant dataType for {feature!r}")
-    field["dataType"] = DATA_TYPES[feature.dtype]
+    if descriptions:
+        field["description"] = " ".join(descriptions)
+    field["dataType"] = data_type
     field["source"] = {**source, **({"transform": [{"jsonPath": step} for step in json_path]} if json_path else {})}
     return field
 
 
-def _record_set(config: str, features: Features) -> dict:
+def _field(field_id: str, name: str, feature, source: dict, notes: Mapping[str, str], left_out: list[str]) -> dict:
+    """The field reading column ``name`` from ``source``; a struct's members are leaves one level down."""
+    element = _element(feature)
+    struct = element if isinstance(element, dict) else feature if isinstance(feature, dict) else None
+    if struct is None:
+        return _leaf(field_id, name, feature, source, (), notes)
+    field: dict = {"@type": "cr:Field", "@id": field_id, "name": name}
+    if name in notes:
+        field["description"] = notes[name]
+    if element is not None:
+        field["isArray"] = True
+    subfields = []
+    for key, sub in struct.items():
+        inner = _element(sub)
+        if isinstance(inner, dict):
+            left_out.append(f"{name}[].{key}" if element is not None else f"{name}.{key}")
+        elif isinstance(sub, dict):
+            subfields += [
+                _leaf(f"{field_id}/{key}_{member}", f"{key}_{member}", value, source, (key, member), notes)
+                for member, value in sub.items()
+            ]
+        else:
+            subfields.append(_leaf(f"{field_id}/{key}", key, sub, source, (key,), notes))
+    field["subField"] = subfields
+    return field
+
+
+def _flattened(features: Features) -> list[str]:
+    """The structs one level too deep, named as the record set gives them (``claims[].cue_*``)."""
+    found = []
+    for column, feature in features.items():
+        element = _element(feature)
+        struct = element if isinstance(element, dict) else feature if isinstance(feature, dict) else None
+        for key, sub in (struct or {}).items():
+            if isinstance(sub, dict):
+                found.append(f"{column}{'[]' if element is not None else ''}.{key} as {key}_*")
+    return found
+
+
+def nesting_notes(features: dict[str, Features]) -> dict[str, str]:
+    """Per config, how its record set's shape differs from its Parquet columns (configs that differ only)."""
+    notes = {}
+    for config in sorted(features):
+        left_out: list[str] = []
+        for column, feature in features[config].items():
+            _field(f"{config}/{column}", column, feature, {}, {}, left_out)
+        parts = []
+        flattened = _flattened(features[config])
+        if flattened:
+            parts.append("a struct inside a list of structs is given as prefixed fields of each element (" + ", ".join(flattened) + ")")
+        if left_out:
+            parts.append(
+                "a list of structs inside a list of structs is not described, as mlcroissant 1.1 would read only its first "
+                "element: read " + ", ".join(left_out) + " from the Parquet files"
+            )
+        if parts:
+            notes[config] = "; ".join(parts) + "."
+    return notes
+
+
+def _nesting_summary(notes: dict[str, str]) -> list[str]:
+    """One sentence per distinct note, naming every record set it applies to."""
+    by_note: dict[str, list[str]] = {}
+    for config, note in notes.items():
+        by_note.setdefault(note, []).append(config)
+    return [
+        f"In the {' and '.join(configs)} record set{'s' if len(configs) > 1 else ''}, {note}"
+        for note, configs in by_note.items()
+    ]
+
+
+def _record_set(config: str, features: Features, notes: Mapping[str, str], nesting: str | None) -> dict:
     file_set = {"fileSet": {"@id": file_set_id(config)}}
+    left_out: list[str] = []
     fields = [
-        _field(f"{config}/{column}", column, feature, {**file_set, "extract": {"column": column}})
+        _field(f"{config}/{column}", column, feature, {**file_set, "extract": {"column": column}}, notes, left_out)
         for column, feature in features.items()
     ]
-    return {"@type": "cr:RecordSet", "@id": config, "name": config, "field": fields}
+    description = f"The {config} config, one record per Parquet row." + (f" In this record set, {nesting}" if nesting else "")
+    return {"@type": "cr:RecordSet", "@id": config, "name": config, "description": description, "field": fields}
 
 
 def croissant_metadata(release_dir: Path, features: dict[str, datasets.Features], info: CroissantInfo) -> dict:
@@ -209,19 +317,21 @@ def croissant_metadata(release_dir: Path, features: dict[str, datasets.Features]
     release_dir = Path(release_dir)
     distribution: list[dict] = []
     record_sets: list[dict] = []
+    nesting = nesting_notes(features)
     for config in sorted(features):
         shards = _file_objects(release_dir, config)
         if not shards:
             raise FileNotFoundError(f"no Parquet shards for config {config!r} under {release_dir}")
         distribution += [*shards, _file_set(config)]
-        record_sets.append(_record_set(config, features[config]))
+        record_sets.append(_record_set(config, features[config], info.field_notes, nesting.get(config)))
+    description = " ".join([info.description, *_nesting_summary(nesting)])
     metadata: dict = {
         "@context": copy.deepcopy(CONTEXT),
         "@type": "sc:Dataset",
         "conformsTo": CONFORMS_TO,
         "name": info.name,
-        "description": info.description,
-        "license": info.license,
+        "description": description,
+        "license": info.license if isinstance(info.license, str) else [term.jsonld() for term in info.license],
         "version": info.version,
         "creator": [{"@type": "sc:Person", "name": creator} for creator in info.creators],
         "inLanguage": list(info.language),
@@ -236,8 +346,8 @@ def croissant_metadata(release_dir: Path, features: dict[str, datasets.Features]
         metadata["datePublished"] = info.date_published
     for attribute, prop in RAI_PROPERTIES.items():
         value = getattr(info, attribute)
-        if value is not None:
-            metadata[prop] = value
+        if value:
+            metadata[prop] = list(value) if isinstance(value, (list, tuple)) else value
     return metadata
 
 

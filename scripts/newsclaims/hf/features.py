@@ -1,7 +1,9 @@
 """The columns of every release config, derived from the typed models.
 
 Enum fields become string columns holding the label (never a ClassLabel integer), nested
-models become structs and lists of models lists of structs. The columns are described once,
+models become structs and lists of models lists of structs. The one exception is the ``ner``
+config's ``ner_tags``: a ``ClassLabel`` (:class:`ClassLabelOf`, an int64 in Arrow) whose names
+are pinned by the vocabulary, as token-classification scripts expect. The columns are described once,
 in plain terms (a scalar type's name, :class:`ListOf`, a dict for a struct), and given as
 ``datasets.Features`` (for the card, the Croissant file and ``schema/``), or as an Arrow schema
 and the bytes of the Features' schema metadata (what a release is written with and read
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 from pydantic import BaseModel
 
+from ..export.bio import NER_TAGS
 from ..model import AnnotationSet, ArticleRevision, Claim, Entity, Figure, Span
 
 if TYPE_CHECKING:
@@ -32,8 +35,15 @@ class ListOf:
     item: Column
 
 
-Column = str | ListOf | dict
-"""A scalar (its ``datasets.Value`` name), a list, or a struct of named columns."""
+@dataclass(frozen=True)
+class ClassLabelOf:
+    """Labels stored as their index in ``names``: ``datasets.ClassLabel`` in Features, int64 in Arrow."""
+
+    names: tuple[str, ...]
+
+
+Column = str | ListOf | ClassLabelOf | dict
+"""A scalar (its ``datasets.Value`` name), a list, a class label, or a struct of named columns."""
 
 _SCALARS = {str: "string", int: "int64", float: "float64", bool: "bool"}
 
@@ -108,12 +118,19 @@ def annotation_sets_columns() -> dict:
     return {**_KEY, **model_columns(AnnotationSet)}
 
 
+def ner_columns() -> dict:
+    """One sentence of a gold set: its tokens and their BIO entity tags."""
+    sentence = {"sentence": "int64", "start": "int64", "end": "int64"}
+    return {**_KEY, **sentence, "tokens": ListOf("string"), "ner_tags": ListOf(ClassLabelOf(NER_TAGS))}
+
+
 _CONFIG_COLUMNS = {
     "articles": articles_columns,
     "entities": entities_columns,
     "claims": claims_columns,
     "figures": figures_columns,
     "annotation_sets": annotation_sets_columns,
+    "ner": ner_columns,
 }
 CONFIGS = tuple(_CONFIG_COLUMNS)
 
@@ -124,6 +141,8 @@ def _feature_dict(column: Column) -> dict:
         return {"feature": _feature_dict(column.item), "_type": "List"}
     if isinstance(column, dict):
         return {name: _feature_dict(inner) for name, inner in column.items()}
+    if isinstance(column, ClassLabelOf):
+        return {"names": list(column.names), "_type": "ClassLabel"}
     return {"dtype": column, "_type": "Value"}
 
 
@@ -149,6 +168,8 @@ def _arrow_type(column: Column) -> pa.DataType:
         return pa.list_(_arrow_type(column.item))
     if isinstance(column, dict):
         return pa.struct([pa.field(name, _arrow_type(inner)) for name, inner in column.items()])
+    if isinstance(column, ClassLabelOf):
+        return pa.int64()
     return _ARROW_SCALARS[column]
 
 
