@@ -265,19 +265,26 @@ def _breaking_rows(rows: pa.RecordBatch, texts: ArticleTexts | None, text_of_row
     spans += [(claims.rows, pc.struct_field(claims.items, name)) for name in ("cue", "source")]
     for span_rows, structs in spans:
         _mark_spans(marks, span_rows, structs, texts, text_of_row)
-    annotation_keys = [_keys(layer.rows, pc.struct_field(layer.items, "id")) for layer in layers.values()]
-    every_key = pa.concat_arrays(annotation_keys)
-    counts = pc.value_counts(every_key)
-    marks.add_rows(_rows_of_keys(pc.struct_field(counts.filter(pc.greater(pc.struct_field(counts, "counts"), 1)), "values")))
-    _mark_parts(marks, claims, contents, every_key)
-    mode, cue, source = (pc.struct_field(claims.items, name) for name in ("mode", "cue", "source"))
+    parts = [(contents.rows, contents.items)] + [(claims.rows, pc.struct_field(claims.items, name)) for name in ("cue", "source")]
     entity = pc.struct_field(claims.items, "source_entity_id")
-    marks.add(claims.rows, pc.and_(pc.is_valid(entity), pc.invert(pc.is_in(_keys(claims.rows, entity), value_set=annotation_keys[0]))))
+    codes = _IdCodes(
+        [pc.struct_field(layer.items, "id") for layer in layers.values()]
+        + [entity, pc.struct_field(figures.items, "claim_id")]
+        + [pc.struct_field(structs, "id") for _, structs in parts]
+    )
+    entity_keys, claim_keys, figure_keys = (codes.keys(position, layer.rows) for position, layer in enumerate(layers.values()))
+    every_key = np.concatenate([entity_keys, claim_keys, figure_keys])
+    values, counts = np.unique(every_key, return_counts=True)
+    marks.add_rows(values[(counts > 1) & (values >= 0)] // codes.width)
+    _mark_parts(marks, parts, [codes.keys(5 + position, rows) for position, (rows, _) in enumerate(parts)], every_key, codes.width)
+    mode, cue, source = (pc.struct_field(claims.items, name) for name in ("mode", "cue", "source"))
+    entity_refs = codes.keys(3, claims.rows)
+    marks.add(claims.rows, (entity_refs >= 0) & ~np.isin(entity_refs, entity_keys))
     attributed = pc.not_equal(mode, _UNATTRIBUTED)
     marks.add(claims.rows, pc.and_(attributed, pc.and_(pc.is_null(source), pc.is_null(entity))))
     marks.add(claims.rows, pc.and_(attributed, pc.is_null(cue)))
     marks.add(claims.rows, pc.and_(pc.invert(attributed), pc.or_(pc.or_(pc.is_valid(source), pc.is_valid(cue)), pc.is_valid(entity))))
-    _mark_figures(marks, figures, annotation_keys[1])
+    _mark_figures(marks, figures, codes.keys(4, figures.rows), claim_keys)
     return marks.rows
 
 
@@ -311,13 +318,23 @@ def _not_finite(numbers: pa.Array) -> pa.Array:
     return pc.and_(pc.is_valid(numbers), pc.invert(pc.is_finite(numbers)))
 
 
-def _keys(rows: np.ndarray, ids: pa.Array) -> pa.Array:
-    """``<row>:<id>`` for each id (null where the id is null): ids of one set are compared as keys."""
-    return pc.binary_join_element_wise(pc.cast(pa.array(rows, pa.int64()), pa.string()), ids, ":")
+class _IdCodes:
+    """One integer per distinct id of a batch, from one dictionary over every id column given, so that
+    ``row * width + code`` compares the ids of one set as integers (-1 where there is no id)."""
+
+    def __init__(self, id_columns: list[pa.Array]) -> None:
+        encoded = pc.dictionary_encode(pa.concat_arrays([column.cast(pa.string()) for column in id_columns]))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        self.width = max(len(encoded.dictionary), 1)
+        self._codes = np.split(codes, np.cumsum([len(column) for column in id_columns])[:-1])
+
+    def keys(self, position: int, rows: np.ndarray) -> np.ndarray:
+        codes = self._codes[position]
+        return np.where(codes < 0, -1, rows.astype(np.int64) * self.width + codes)
 
 
-def _rows_of_keys(keys: pa.Array) -> np.ndarray:
-    return np.array([int(key.split(":", 1)[0]) for key in keys.to_pylist()], dtype=np.int64)
+def _offsets(structs: pa.Array, name: str) -> np.ndarray:
+    return pc.fill_null(pc.struct_field(structs, name), -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _mark_spans(marks: _Marks, rows: np.ndarray, structs: pa.Array, texts: ArticleTexts | None, text_of_row: np.ndarray | None) -> None:
@@ -335,37 +352,31 @@ def _mark_spans(marks: _Marks, rows: np.ndarray, structs: pa.Array, texts: Artic
         marks.add(rows[checked], out_of_range | mismatch)
 
 
-def _mark_parts(marks: _Marks, claims: _Layer, contents: _Layer, annotation_keys: pa.Array) -> None:
+def _mark_parts(marks: _Marks, parts: list[tuple[np.ndarray, pa.Array]], part_keys: list[np.ndarray], annotation_keys: np.ndarray, width: int) -> None:
     """Claim parts whose id is an annotation's id, or names two spans."""
-    parts = [(contents.rows, contents.items)] + [(claims.rows, pc.struct_field(claims.items, name)) for name in ("cue", "source")]
-    keys, starts, ends = [], [], []
-    for rows, structs in parts:
-        ids = pc.struct_field(structs, "id")
-        if not len(ids) or ids.null_count == len(ids):
-            continue
-        keys.append(_keys(rows, ids))
-        starts.append(pc.struct_field(structs, "start"))
-        ends.append(pc.struct_field(structs, "end"))
-    if not keys:
+    keys = np.concatenate(part_keys)
+    starts = np.concatenate([_offsets(structs, "start") for _, structs in parts])
+    ends = np.concatenate([_offsets(structs, "end") for _, structs in parts])
+    named = keys >= 0
+    keys, starts, ends = keys[named], starts[named], ends[named]
+    if not len(keys):
         return
-    table = pa.table({"key": pa.concat_arrays(keys), "start": pa.concat_arrays(starts), "end": pa.concat_arrays(ends)}).filter(pc.is_valid(pc.field("key")))
-    marks.add_rows(_rows_of_keys(table.column("key").filter(pc.is_in(table.column("key"), value_set=annotation_keys)).combine_chunks()))
-    spans = table.group_by("key").aggregate([("start", "min_max"), ("end", "min_max")])
-    differ = pc.or_(
-        pc.not_equal(pc.struct_field(spans.column("start_min_max"), "min"), pc.struct_field(spans.column("start_min_max"), "max")),
-        pc.not_equal(pc.struct_field(spans.column("end_min_max"), "min"), pc.struct_field(spans.column("end_min_max"), "max")),
-    )
-    marks.add_rows(_rows_of_keys(spans.column("key").filter(differ).combine_chunks()))
+    marks.add_rows(keys[np.isin(keys, annotation_keys)] // width)
+    order = np.argsort(keys, kind="stable")
+    keys, starts, ends = keys[order], starts[order], ends[order]
+    firsts = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1])
+    differ = (np.minimum.reduceat(starts, firsts) != np.maximum.reduceat(starts, firsts)) | (np.minimum.reduceat(ends, firsts) != np.maximum.reduceat(ends, firsts))
+    marks.add_rows(keys[firsts][differ] // width)
 
 
-def _mark_figures(marks: _Marks, figures: _Layer, claim_keys: pa.Array) -> None:
+def _mark_figures(marks: _Marks, figures: _Layer, claim_refs: np.ndarray, claim_keys: np.ndarray) -> None:
     items, rows = figures.items, figures.rows
     if not len(items):
         return
-    kind, approximation, value, low, high, date_value, inferred, claim = (
-        pc.struct_field(items, name) for name in ("kind", "approximation", "value", "value_low", "value_high", "date_value", "date_inferred", "claim_id")
+    kind, approximation, value, low, high, date_value, inferred = (
+        pc.struct_field(items, name) for name in ("kind", "approximation", "value", "value_low", "value_high", "date_value", "date_inferred")
     )
-    marks.add(rows, pc.and_(pc.is_valid(claim), pc.invert(pc.is_in(_keys(rows, claim), value_set=claim_keys))))
+    marks.add(rows, (claim_refs >= 0) & ~np.isin(claim_refs, claim_keys))
     for name in OPTIONAL_FIGURE_TEXTS:
         marks.add(rows, pc.equal(pc.struct_field(items, name), ""))
     for numbers in (value, low, high):
