@@ -67,15 +67,11 @@ def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], 
     tasks: dict[tuple[str, str], TaskRows] = {}
     text_places: list[tuple[int, int]] = []
     text_of_row = np.zeros(batch.rows.num_rows, dtype=np.int64)
-    set_ids: dict[str, tuple[int, list[str]]] = {}
     for row, (article_id, sha, kind, set_id) in enumerate(zip(*columns.values(), strict=True)):
         if article_id in seen and next(reversed(seen)) != article_id:
             message = "the article's sets are not contiguous in the release"
             raise ConversionError(f"{batch.file_of(row)}: article={article_id} [release-unordered] {message}", [Problem("release-unordered", message, str(batch.file_of(row)), article_id, set_id)])
-        if article_id not in seen:
-            set_ids[article_id] = (row, [])
         seen[article_id] = None
-        set_ids[article_id][1].append(set_id)
         task = tasks.get((article_id, sha))
         if task is None and not (isinstance(sha, str) and _SHA256.match(sha)):
             # No text to find for a malformed hash: the row's check reports it, and nothing is written.
@@ -88,15 +84,25 @@ def _task_rows(batch: ArticleBatch, texts: ReleaseTexts, seen: dict[str, None], 
             problems.append(Problem("draft-not-importable", f"set {set_id} is a draft; Label Studio imports no drafts", str(batch.file_of(row)), article_id, set_id, level=WARNING))
         else:
             (task.predictions if kind == _PREDICTION else task.annotations).append(row)
+    _refuse_repeated_set_ids(batch, columns["article_id"], columns["set_id"])
+    return list(tasks.values()), texts.gather(text_places), text_of_row
+
+
+def _refuse_repeated_set_ids(batch: ArticleBatch, article_ids: list, set_ids: list) -> None:
+    """A set id given twice in an article's rows is refused, as ``--to corpus`` refuses it."""
+    pairs = list(zip(article_ids, set_ids, strict=True))
+    if len(set(pairs)) == len(pairs):
+        return
+    by_article: dict[str, tuple[int, list[str]]] = {}
+    for row, (article_id, set_id) in enumerate(pairs):
+        by_article.setdefault(article_id, (row, []))[1].append(set_id)
     repeated = [
         p
-        for article_id, (first, ids) in set_ids.items()
-        if len(ids) > 1 and len(set(ids)) < len(ids)
+        for article_id, (first, ids) in by_article.items()
+        if len(set(ids)) < len(ids)
         for p in check_set_ids(ids, {"file": str(batch.file_of(first)), "article_id": article_id})
     ]
-    if repeated:
-        raise ConversionError(f"{repeated[0].format()}", repeated)
-    return list(tasks.values()), texts.gather(text_places), text_of_row
+    raise ConversionError(f"{repeated[0].format()}", repeated)
 
 
 def parquet_problems(source: Path, batch_rows: int = BATCH_ROWS) -> list[Problem]:
