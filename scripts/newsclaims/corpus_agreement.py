@@ -125,23 +125,25 @@ class CorpusAgreement:
         for name, layer in self.layers.items():
             c = layer.counts
             lines.append(
-                f"{name:<15} {c.a + c.b:>6}  {_pct(c.exact_f1):>8}  {_interval(layer.exact_interval):<16} {_pct(c.overlap_f1):>10}  {_interval(layer.overlap_interval):<16}".rstrip()
+                f"{name:<15} {c.a + c.b:>6}  {percent(c.exact_f1):>8}  {interval_text(layer.exact_interval):<16} {percent(c.overlap_f1):>10}  {interval_text(layer.overlap_interval):<16}".rstrip()
             )
         lines += ["", f"{'attribute (on matched items)':<34} {'agreed / compared':>17} {'raw':>7} {'alpha':>6}"]
         for name, attribute in self.attributes.items():
-            lines.append(f"{name:<34} {attribute.agreed:>8} / {attribute.compared:<6} {_pct(attribute.rate):>7} {_alpha(attribute.alpha):>6}")
+            lines.append(f"{name:<34} {attribute.agreed:>8} / {attribute.compared:<6} {percent(attribute.rate):>7} {alpha_text(attribute.alpha):>6}")
         return "\n".join(lines)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
+def percent(value: float | None, sign: str = "%") -> str:
+    """A rate as a percentage with one decimal, or "-" when there is none."""
+    return "-" if value is None else f"{100 * value:.1f}{sign}"
 
 
-def _interval(interval: tuple[float, float] | None) -> str:
-    return "-" if interval is None else f"{100 * interval[0]:.1f}-{100 * interval[1]:.1f}%"
+def interval_text(interval: tuple[float, float] | None, sign: str = "%", dash: str = "-") -> str:
+    """A 95 % interval as "low-high" percentages, or "-" when there is none."""
+    return "-" if interval is None else f"{100 * interval[0]:.1f}{dash}{100 * interval[1]:.1f}{sign}"
 
 
-def _alpha(value: float | None) -> str:
+def alpha_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..corpus_agreement import CorpusAgreement, corpus_agreement
+from ..corpus_agreement import CorpusAgreement, alpha_text, corpus_agreement, interval_text, percent
 from ..errors import NewsclaimsError
 from ..jsonio import atomic_write_text
 from ..model import SCHEMA_VERSION
@@ -41,18 +41,6 @@ def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}"
-
-
-def _interval_cell(interval: tuple[float, float] | None) -> str:
-    return "-" if interval is None else f"{100 * interval[0]:.1f}–{100 * interval[1]:.1f}"
-
-
-def _alpha_cell(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def _agreement_section(report: CorpusAgreement) -> list[str]:
     """Agreement of independent passes only: never gold, a candidate, a prediction, a draft or a derived set."""
     if not report.pairs:
@@ -67,14 +55,21 @@ def _agreement_section(report: CorpusAgreement) -> list[str]:
         _table(
             ("layer", "spans (both sides)", "exact F1 %", f"exact F1 {level} interval", "overlap F1 %", f"overlap F1 {level} interval"),
             [
-                (name, layer.counts.a + layer.counts.b, _pct(layer.counts.exact_f1), _interval_cell(layer.exact_interval), _pct(layer.counts.overlap_f1), _interval_cell(layer.overlap_interval))
+                (
+                    name,
+                    layer.counts.a + layer.counts.b,
+                    percent(layer.counts.exact_f1, ""),
+                    interval_text(layer.exact_interval, "", "–"),
+                    percent(layer.counts.overlap_f1, ""),
+                    interval_text(layer.overlap_interval, "", "–"),
+                )
                 for name, layer in report.layers.items()
             ],
         ),
         "",
         _table(
             ("attribute of matched items", "agreed", "compared", "raw %", "Krippendorff's alpha (nominal)"),
-            [(name, a.agreed, a.compared, _pct(a.rate), _alpha_cell(a.alpha)) for name, a in report.attributes.items()],
+            [(name, a.agreed, a.compared, percent(a.rate, ""), alpha_text(a.alpha)) for name, a in report.attributes.items()],
         ),
         "",
     ]
