@@ -259,6 +259,22 @@ def test_brat_files_made_in_brat_read_with_a_set_id(tmp_path: Path):
     assert document.aset.claims[0].mode.value == "unattributed" and document.aset.set_id == "pass-x"
 
 
+def test_brat_span_text_with_a_tab_reads_back(tmp_path: Path):
+    (tmp_path / "doc.txt").write_bytes(b"Ada\tObi met Kel.")
+    (tmp_path / "doc.ann").write_bytes(b"T1\tPERSON 0 7\tAda\tObi\n")
+    [document] = brat_to_sets(tmp_path, set_id="pass-x")
+    assert [(e.start, e.end, e.text) for e in document.aset.entities] == [(0, 7, "Ada\tObi")]
+
+
+def test_a_broken_brat_sidecar_is_reported(harbour: Corpus, tmp_path: Path):
+    out = tmp_path / "brat"
+    export_corpus(harbour, "brat", out)
+    (out / "harbour.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConversionError) as raised:
+        brat_to_sets(out)
+    assert [p.error_id for p in raised.value.problems] == ["brat-sidecar-invalid"]
+
+
 @pytest.mark.parametrize(
     "line, error_id",
     [

@@ -14,11 +14,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from .adjudicated_items import DanglingReference, build_output
 from .corpus_writer import check_annotation_files
-from .errors import AdjudicationError, AnnotationError
+from .errors import AdjudicationError
 from .model import AnnotationFile, AnnotationSet, ArticleRevision, file_schema_version
 from .pass_comparison import Conflict, DroppedItem, PassIndex, Rule, compare_passes, parse_rule, resolve_conflict
 from .passes import independent_passes
@@ -146,13 +144,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _load(corpus: Corpus, article_id: str) -> AnnotationFile | None:
-    try:
-        return corpus.load_annotations(article_id)
-    except ValidationError as exc:
-        raise AnnotationError(f"{corpus.annotation_path(article_id)}: article={article_id} [schema-invalid] {exc.error_count()} error(s); run 'newsclaims validate'") from None
-
-
 def _occupied(annotations: AnnotationFile, sha: str) -> list[AnnotationSet]:
     """Sets that the output replaces: gold and candidates of the revision, and sets with the output ids."""
     return [
@@ -185,7 +176,7 @@ def _check_passes(article_id: str, passes: list[AnnotationSet], text: str) -> No
 
 def adjudicate_article(corpus: Corpus, record: ArticleRevision, rule: Rule | None, force: bool, named: bool) -> ArticleAdjudication:
     """Compare the passes of the article's latest revision and make its gold or candidate (not written)."""
-    annotations = _load(corpus, record.article_id)
+    annotations = corpus.load_annotations(record.article_id)
     passes = independent_passes(annotations, record.text_sha256)
     pass_ids = [s.set_id for s in passes]
     result = ArticleAdjudication(record.article_id, record.revision, pass_ids, Status.NEEDS_PASS, named=named, pass_sets=passes)
@@ -296,7 +287,7 @@ def adjudicate(corpus: Corpus, article_ids: list[str] | None = None, rule: str |
             records = [(record, False) for record in corpus.latest_revisions()]
         for record, named in records:
             if not named:
-                annotations = _load(corpus, record.article_id)
+                annotations = corpus.load_annotations(record.article_id)
                 passes = independent_passes(annotations, record.text_sha256)
                 if annotations is None or not passes:
                     continue
@@ -313,7 +304,7 @@ def adjudicate(corpus: Corpus, article_ids: list[str] | None = None, rule: str |
 
 def _check_before_writing(corpus: Corpus, files: list[AnnotationFile]) -> None:
     """Refuse to write when the new files have errors their current versions do not have."""
-    current = [f for f in (_load(corpus, f.article_id) for f in files) if f is not None]
+    current = [f for f in (corpus.load_annotations(f.article_id) for f in files) if f is not None]
     before = {p.format() for p in check_annotation_files(corpus, current) if p.level == ERROR}
     new = [p for p in check_annotation_files(corpus, files) if p.level == ERROR and p.format() not in before]
     if new:

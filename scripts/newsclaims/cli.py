@@ -584,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=("conll", "spacy", "brat"),
         help="conll: BIO tags of the entities; spacy: a DocBin of every layer (the export extra); brat: standoff files, every layer")
     export.add_argument("--set", default="gold", help="set id to export from each article (default: gold)")
-    export.add_argument("--report", metavar="FILE", help="write every annotation the format cannot hold (article, set, layer, id, why) to FILE as JSON")
+    export.add_argument("--report", metavar="FILE", type=file_to_write, help="write every annotation the format cannot hold (article, set, layer, id, why) to FILE as JSON")
     export.set_defaults(handler=cmd_export)
 
     fmt = sub.add_parser("format", help="rewrite annotation files in canonical form")

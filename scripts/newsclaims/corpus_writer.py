@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .annotation_file import dump_annotation_file
 from .errors import ConversionError
-from .model import SCHEMA_VERSION, AnnotationFile, AnnotationSet
+from .model import AnnotationFile, AnnotationSet, file_schema_version
 from .store import Corpus
 from .validate import ERROR, Problem, check_annotation_file, check_manifest
 
@@ -34,4 +34,4 @@ def changed_file(corpus: Corpus, article_id: str, sets: list[AnnotationSet]) -> 
     existing = corpus.load_annotations(article_id)
     if existing is not None and existing.sets == sets:
         return None
-    return AnnotationFile(schema_version=SCHEMA_VERSION, article_id=article_id, sets=sets)
+    return AnnotationFile(schema_version=file_schema_version(sets), article_id=article_id, sets=sets)

@@ -107,6 +107,8 @@ class ReleaseInfo:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], source: str) -> ReleaseInfo:
+        if not isinstance(data, dict) or not all(isinstance(data.get(name), str) for name in ("release", "date", "schema_version")):
+            raise NewsclaimsError(f"{source}: [release-record-invalid] expected an object whose release, date and schema_version are strings, found {str(data)[:80]!r}")
         try:
             changes = data["changes"]
             return cls(
@@ -241,18 +243,21 @@ def _first_shard(release_dir: Path, config: str) -> Path | None:
 
 
 def _release_from_parquet(release_dir: Path) -> ReleaseInfo | None:
-    import pyarrow.parquet as pq
+    from .hf.parquet_io import read_metadata
 
     shard = _first_shard(release_dir, "articles")
     if shard is None:
         return None
-    raw = (pq.read_schema(shard).metadata or {}).get(b"newsclaims")
-    if raw is None:
-        raise NewsclaimsError(f"{shard}: [parquet-metadata-missing] expected 'newsclaims' metadata (schema_version, release, config), found none")
-    metadata = json.loads(raw)
+    metadata = read_metadata(shard, check_version=False)
     croissant = release_dir / "croissant.json"
-    date = json.loads(croissant.read_text(encoding="utf-8")).get("datePublished", "") if croissant.exists() else ""
-    return ReleaseInfo(metadata["release"], date, metadata["schema_version"], None, "first", ReleaseChanges())
+    try:
+        date = json.loads(croissant.read_text(encoding="utf-8")).get("datePublished", "") if croissant.exists() else ""
+    except (ValueError, AttributeError) as exc:
+        raise NewsclaimsError(f"{croissant}: [croissant-invalid] expected a JSON object with datePublished, found {exc}") from None
+    version, schema_version = metadata.get("release"), metadata.get("schema_version")
+    if not (isinstance(version, str) and isinstance(schema_version, str)):
+        raise NewsclaimsError(f"{shard}: [release-record-invalid] expected 'release' and 'schema_version' strings in its metadata, found {version!r} and {schema_version!r}")
+    return ReleaseInfo(version, date if isinstance(date, str) else "", schema_version, None, "first", ReleaseChanges())
 
 
 def _digests_from_parquet(release_dir: Path) -> Iterator[ArticleDigest]:

@@ -207,8 +207,11 @@ def _read_document(ann_path: Path, set_id: str | None, kind: SetKind) -> tuple[B
     data = txt_path.read_bytes()
     text = decode_article(data, str(txt_path))
     sidecar_path = ann_path.with_suffix(".json")
-    sidecar = json.loads(sidecar_path.read_text(encoding="utf-8")) if sidecar_path.exists() else None
-    article_id = sidecar["article_id"] if sidecar else ann_path.stem
+    try:
+        sidecar = json.loads(sidecar_path.read_text(encoding="utf-8")) if sidecar_path.exists() else None
+        article_id = sidecar["article_id"] if sidecar else ann_path.stem
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, [Problem("brat-sidecar-invalid", f"expected a JSON object with the set's fields and article_id, found {type(exc).__name__}: {exc}", file=str(sidecar_path))]
     file = str(ann_path)
     if sidecar is None and set_id is None:
         return None, [Problem("brat-set-unnamed", f"expected {sidecar_path.name} or a set id to name the set, found neither", file=file, article_id=article_id)]
@@ -252,7 +255,7 @@ class _Parsed:
     def line(self, number: int, line: str) -> None:
         if not line.strip():
             return
-        fields = line.split("\t")
+        fields = line.split("\t", 2)
         ident = fields[0]
         try:
             if ident.startswith("T"):

@@ -181,15 +181,15 @@ def check_replaceable(folder: Path, configs: tuple[str, ...], files: tuple[str, 
         stray = next((e.name for e in inner if not (_SHARD_NAME.match(e.name) and e.is_file(follow_symlinks=False))), None)
         if stray is not None:
             _not_ours(folder, writer, configs, repr(f"{entry.name}/{stray}"))
-        if inner:
+        for shard in inner:
             shards += 1
             try:
-                metadata = read_metadata(Path(inner[0].path), check_version=False)
+                metadata = read_metadata(Path(shard.path), check_version=False)
             except ConversionError:
                 metadata = None
             config = metadata.get("config") if isinstance(metadata, dict) else None
             if config != entry.name:
-                _not_ours(folder, writer, configs, f"{entry.name}/{inner[0].name} without its metadata")
+                _not_ours(folder, writer, configs, f"{entry.name}/{shard.name} without its metadata")
     if entries and not shards:
         _not_ours(folder, writer, configs, "no Parquet shard")
 

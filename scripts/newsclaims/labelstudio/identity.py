@@ -262,7 +262,10 @@ class _Article:
 
     def result(self) -> Reconciled:
         incoming_ids = {s.set_id for s in self.incoming}
+        gone = [s.set_id for s in self.existing if is_pulled(s, self.projects) and s.set_id not in incoming_ids]
+        self.changes += [f"{set_id}: removed, no longer in Label Studio" for set_id in gone]
         kept = [self.replaced.get(s.set_id, s) for s in self.kept if s.set_id not in self.removed]
+        self.changes += [f"{s.set_id}: replaced by the set of that id pulled from Label Studio" for s in kept if s.set_id in incoming_ids]
         kept = [s for s in kept if s.set_id not in incoming_ids]
         return Reconciled(kept + sorted(self.incoming, key=origin_order), self.changes, self.problems, self.new_passes)
 
